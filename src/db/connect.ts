@@ -1,0 +1,117 @@
+import { PGlite } from '@electric-sql/pglite';
+import { Kysely, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import { lockDataDir } from './lockfile.js';
+import { PGlitePool } from './pglite-pool.js';
+import type { DB } from './types.js';
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir: string }
+  /** In memory, optionally started from a dump (tests clone one migrated database). */
+  | { kind: 'pglite-memory'; loadFrom?: Blob };
+
+type Row = Record<string, unknown>;
+
+export interface Session {
+  /** Runs a script of several statements (migrations). */
+  exec(script: string): Promise<void>;
+  query<R extends Row = Row>(sql: string, parameters?: unknown[]): Promise<R[]>;
+}
+
+export interface Database {
+  kind: 'pglite' | 'postgres';
+  db: Kysely<DB>;
+  /** One database session held for `fn` (advisory locks, multi-statement scripts). */
+  session<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /** A tarball of the embedded database (PGlite only). */
+  dump?(): Promise<Blob>;
+  close(): Promise<void>;
+}
+
+const DATE_OID = 1082;
+const INT8_OID = 20;
+
+// Dates stay 'YYYY-MM-DD' strings (no midnight-in-some-timezone Date objects); counts are numbers.
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === DATE_OID) return (value: string) => value;
+    if (oid === INT8_OID) return (value: string) => Number(value);
+    return pg.types.getTypeParser(oid, format ?? 'text');
+  },
+} as pg.CustomTypesConfig;
+
+export async function openDatabase(target: DatabaseTarget): Promise<Database> {
+  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize ?? 10) : openPGlite(target);
+}
+
+async function openPostgres(url: string, poolSize: number): Promise<Database> {
+  const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
+  // An idle client losing its server must not crash the process; the next query reconnects.
+  pool.on('error', () => undefined);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  return {
+    kind: 'postgres',
+    db,
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          exec: async (script) => {
+            await client.query(script);
+          },
+          query: async <R extends Row>(text: string, parameters: unknown[] = []) =>
+            (await client.query(text, parameters)).rows as R[],
+        });
+      } finally {
+        client.release();
+      }
+    },
+    close: () => db.destroy(),
+  };
+}
+
+async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' | 'pglite-memory' }>): Promise<Database> {
+  const unlock = target.kind === 'pglite' ? lockDataDir(target.dataDir) : () => undefined;
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(target.kind === 'pglite' ? { dataDir: target.dataDir } : {}),
+      ...(target.kind === 'pglite-memory' && target.loadFrom ? { loadDataDir: target.loadFrom } : {}),
+      parsers: { [DATE_OID]: (value: string) => value },
+    });
+  } catch (error) {
+    unlock();
+    throw error;
+  }
+  const pool = new PGlitePool(pglite);
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
+  return {
+    kind: 'pglite',
+    db,
+    async session(fn) {
+      const client = await pool.connect();
+      try {
+        return await fn({
+          exec: async (script) => {
+            await pglite.exec(script);
+          },
+          query: async <R extends Row>(text: string, parameters: unknown[] = []) =>
+            (await pglite.query<R>(text, parameters)).rows,
+        });
+      } finally {
+        client.release();
+      }
+    },
+    dump: () => pglite.dumpDataDir('none'),
+    async close() {
+      await db.destroy();
+      await pglite.close();
+      unlock();
+    },
+  };
+}
+
+export function targetFromConfig(config: { databaseUrl: string | undefined; dataDir: string }): DatabaseTarget {
+  return config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'pglite', dataDir: config.dataDir };
+}

@@ -1,0 +1,186 @@
+/** Kysely's view of the tables in src/db/migrations. Keep in step with the migrations. */
+import type { ColumnType, Generated, JSONColumnType } from 'kysely';
+
+type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
+type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
+type Json<T> = JSONColumnType<T, T, T>;
+
+export interface PartnershipsTable {
+  id: Generated<string>;
+  slug: string;
+  name: string;
+  settings: Json<Record<string, unknown>>;
+  is_demo: Generated<boolean>;
+  created_at: CreatedAt;
+}
+
+export interface OrganisationsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  slug: string;
+  name: string;
+  kind: string;
+  description: Generated<string>;
+  url: string | null;
+  email: string | null;
+  phone: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  email: string;
+  name: string;
+  roles: string[];
+  password_hash: string | null;
+  status: Generated<string>;
+  created_at: CreatedAt;
+}
+
+export interface ApiTokensTable {
+  id: Generated<string>;
+  partnership_id: string;
+  user_id: string;
+  name: string;
+  token_hash: string;
+  prefix: string;
+  created_at: CreatedAt;
+  expires_at: Date | null;
+  revoked_at: Date | null;
+  last_used_at: Date | null;
+}
+
+export interface AuditEventsTable {
+  id: Generated<number>;
+  at: CreatedAt;
+  partnership_id: string | null;
+  actor_user_id: string | null;
+  actor_organisation_id: string | null;
+  action: string;
+  record_type: string | null;
+  record_id: string | null;
+  outcome: 'allowed' | 'denied';
+  request_id: string | null;
+  details: Json<Record<string, unknown>>;
+}
+
+export interface ServicesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  name: string;
+  kind: string;
+  description: string;
+  status: string;
+  by_and_for: boolean;
+  specialisms: string[];
+  area_districts: string[];
+  min_age: number | null;
+  max_age: number | null;
+  genders: string[];
+  risk_levels: string[];
+  needs: string[];
+  languages: string[];
+  accessibility: string;
+  opening_hours: Json<unknown[]>;
+  referral_route: Json<Record<string, unknown>>;
+  response_targets: Json<Record<string, unknown>>;
+  capacity_status: string;
+  vacancies: Json<unknown[]>;
+  confidential_location: boolean;
+  address: Json<Record<string, unknown> | null>;
+  phone: string | null;
+  email: string | null;
+  url: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface NeedDefinitionsTable {
+  partnership_id: string;
+  code: string;
+  label: string;
+  position: number;
+  active: Generated<boolean>;
+}
+
+export interface ContactsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  reference: string;
+  channel: string;
+  caller_type: string;
+  status: string;
+  handler_user_id: string;
+  received_at: ColumnType<Date, Date | string, Date | string>;
+  immediate_danger: string;
+  person: Json<Record<string, unknown>>;
+  caller: Json<Record<string, unknown> | null>;
+  safe_contact: Json<Record<string, unknown>>;
+  needs: string[];
+  children: Json<unknown[]>;
+  perpetrators: Json<unknown[]>;
+  summary: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+  updated_by: string | null;
+}
+
+export interface ContactSharesTable {
+  contact_id: string;
+  organisation_id: string;
+  partnership_id: string;
+  shared_by: string;
+  reason: string;
+  created_at: CreatedAt;
+}
+
+export interface QuestionnaireDefinitionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  code: string;
+  version: number;
+  title: string;
+  definition: Json<Record<string, unknown>>;
+  created_at: CreatedAt;
+  created_by: string | null;
+}
+
+export interface RiskAssessmentsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  contact_id: string;
+  questionnaire_id: string;
+  answers: Json<Record<string, string>>;
+  yes_count: number;
+  score_level: string;
+  level: string;
+  reasons: Json<unknown[]>;
+  prompts: Json<unknown[]>;
+  judgement_level: string | null;
+  judgement_reason: string | null;
+  police_callouts_12m: number;
+  other_incidents_12m: number;
+  supersedes_id: string | null;
+  assessed_by: string;
+  completed_at: CreatedAt;
+}
+
+export interface DB {
+  partnerships: PartnershipsTable;
+  organisations: OrganisationsTable;
+  users: UsersTable;
+  api_tokens: ApiTokensTable;
+  audit_events: AuditEventsTable;
+  services: ServicesTable;
+  need_definitions: NeedDefinitionsTable;
+  contacts: ContactsTable;
+  contact_shares: ContactSharesTable;
+  questionnaire_definitions: QuestionnaireDefinitionsTable;
+  risk_assessments: RiskAssessmentsTable;
+}
