@@ -3,7 +3,8 @@ import type { ColumnType, Generated, JSONColumnType } from 'kysely';
 
 type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
-type Json<T> = JSONColumnType<T, T, T>;
+// JSON columns are written as JSON text (see lib/json.ts): pg would turn a JS array into a SQL array.
+type Json<T extends object | null> = JSONColumnType<T, string, string>;
 
 export interface PartnershipsTable {
   id: Generated<string>;

@@ -22,6 +22,19 @@ export class NotFound extends DomainError {
   }
 }
 
+/**
+ * A refusal to show or change a record the actor may not reach. It answers exactly as
+ * NotFound does (telling the caller nothing), and its audit entry outlives the rollback.
+ */
+export class Refused extends NotFound {
+  constructor(
+    what: string,
+    readonly audit: { action: string; recordType: string; recordId: string },
+  ) {
+    super(what);
+  }
+}
+
 export class Unauthorised extends DomainError {
   readonly status = 401;
   readonly title = 'Sign-in required';

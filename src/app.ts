@@ -1,0 +1,74 @@
+import { randomUUID } from 'node:crypto';
+import swagger from '@fastify/swagger';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import type { Config } from './config.js';
+import type { Database } from './db/connect.js';
+import { setUpAuth } from './http/auth.js';
+import { setUpErrors } from './http/errors.js';
+import { setUpHealth } from './http/health.js';
+import { createLogger } from './http/logger.js';
+import { setUpOpenApi } from './http/openapi.js';
+import { setUpValidation } from './http/validation.js';
+import { Problem } from './lib/schema.js';
+import { accessRoutes } from './modules/access/routes.js';
+import { contactRoutes } from './modules/contacts/routes.js';
+import { directoryRoutes } from './modules/directory/routes.js';
+import { orukRoutes } from './modules/directory/oruk-routes.js';
+import { riskRoutes } from './modules/risk/routes.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    database: Database;
+    config: Config;
+  }
+}
+
+export interface AppOptions {
+  config: Config;
+  database: Database;
+  logger?: Logger;
+}
+
+/** The spoc HTTP application, assembled but not listening (tests use it through inject or listen). */
+export async function buildApp({ config, database, logger }: AppOptions): Promise<FastifyInstance> {
+  const app = Fastify({
+    loggerInstance: (logger ?? createLogger(config.logLevel)) as FastifyBaseLogger,
+    genReqId: () => randomUUID(),
+    bodyLimit: config.bodyLimit,
+    // Our own request log below carries the route pattern, never the URL's query string.
+    logController: new LogController({ disableRequestLogging: true }),
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  app.decorate('database', database);
+  app.decorate('config', config);
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        route: request.routeOptions.url ?? 'unmatched',
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime),
+      },
+      'request',
+    );
+  });
+
+  setUpValidation(app);
+  setUpErrors(app);
+  setUpAuth(app);
+  await app.register(swagger, setUpOpenApi());
+  app.addSchema(Problem);
+
+  setUpHealth(app);
+  app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
+  await app.register(accessRoutes, { prefix: '/api/v1' });
+  await app.register(directoryRoutes, { prefix: '/api/v1' });
+  await app.register(contactRoutes, { prefix: '/api/v1' });
+  await app.register(riskRoutes, { prefix: '/api/v1' });
+  await app.register(orukRoutes, { prefix: '/oruk' });
+  await app.ready();
+  return app;
+}

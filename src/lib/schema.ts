@@ -1,0 +1,49 @@
+import { Type, type TSchema, type TUnsafe } from 'typebox';
+
+/** A string from a fixed list, as a plain JSON Schema `enum` (clearer errors than anyOf of literals). */
+export function StringEnum<const T extends readonly string[]>(values: T, options: Record<string, unknown> = {}): TUnsafe<T[number]> {
+  return Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+}
+
+export function Nullable<T extends TSchema>(schema: T) {
+  return Type.Union([schema, Type.Null()]);
+}
+
+export const Uuid = Type.String({ format: 'uuid' });
+
+/** UK postcode, loosely: outward code, optional space, inward code. */
+export const Postcode = Type.String({
+  pattern: '^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$',
+  maxLength: 8,
+  description: 'A UK postcode, e.g. XB1 2AB',
+});
+
+export const PhoneNumber = Type.String({ pattern: '^\\+?[0-9][0-9 ()-]{5,19}$', description: 'A phone number' });
+
+export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
+export const IsoDateTime = Type.String({ format: 'date-time' });
+
+/** Problem details (RFC 9457) as every error is answered. */
+export const Problem = Type.Object(
+  {
+    type: Type.String(),
+    title: Type.String(),
+    status: Type.Integer(),
+    detail: Type.Optional(Type.String()),
+    instance: Type.Optional(Type.String()),
+    requestId: Type.Optional(Type.String()),
+    errors: Type.Optional(Type.Array(Type.Object({ field: Type.String(), message: Type.String() }))),
+    allowed: Type.Optional(Type.Array(Type.String())),
+  },
+  { $id: 'Problem', description: 'application/problem+json (RFC 9457)' },
+);
+
+export function normalisePostcode(postcode: string): string {
+  const compact = postcode.replace(/\s+/g, '').toUpperCase();
+  return `${compact.slice(0, -3)} ${compact.slice(-3)}`;
+}
+
+/** The postcode district (outward code), e.g. "XB1" of "XB1 2AB". */
+export function postcodeDistrict(postcode: string): string {
+  return normalisePostcode(postcode).split(' ')[0]!;
+}

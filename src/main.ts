@@ -1,0 +1,252 @@
+/**
+ * The `spoc` command: serve, start, migrate, seed, partnership, organisation, user, token, directory.
+ * Run `spoc --help` or `spoc <command> --help`.
+ */
+import fs from 'node:fs';
+import { Command, Option } from 'commander';
+import { buildApp } from './app.js';
+import { ConfigError, loadConfig, type Config } from './config.js';
+import { openDatabase, targetFromConfig, type Database } from './db/connect.js';
+import { DataDirInUse } from './db/lockfile.js';
+import { migrate } from './db/migrate.js';
+import { inTransaction } from './db/transaction.js';
+import { DomainError, Invalid } from './lib/errors.js';
+import { ROLE_LABELS, ROLES } from './modules/access/policy.js';
+import { addUser, createOrganisation, createToken, ORGANISATION_KINDS, requirePartnership } from './modules/access/service.js';
+import { listPartnerships } from './modules/access/store.js';
+import { exportDirectory, importDirectory } from './modules/directory/oruk-io.js';
+import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demoToken, seedDemo } from './seed/demo.js';
+import { provisionPartnership } from './seed/partnership.js';
+
+async function withDatabase<T>(fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
+  const config = loadConfig();
+  const database = await openDatabase(targetFromConfig(config));
+  try {
+    return await fn(database, config);
+  } finally {
+    await database.close();
+  }
+}
+
+async function migrateQuietly(database: Database): Promise<void> {
+  const result = await migrate(database, (name) => console.error(`applied migration ${name}`));
+  if (result.applied.length === 0) console.error(`database schema is up to date (${result.alreadyApplied} migrations)`);
+}
+
+async function serve(options: { seedDemoIfEmpty: boolean }): Promise<void> {
+  const config = loadConfig();
+  const database = await openDatabase(targetFromConfig(config));
+  console.error(database.kind === 'pglite' ? `embedded database: ${config.dataDir}` : 'database: PostgreSQL (DATABASE_URL)');
+  await migrateQuietly(database);
+  let seeded = false;
+  if (options.seedDemoIfEmpty && (await listPartnerships(database.db)).length === 0) {
+    console.error('empty database: loading the Castlebrook demo partnership');
+    await inTransaction(database.db, null, (tx) => seedDemo(tx));
+    seeded = true;
+  }
+  const app = await buildApp({ config, database });
+  const url = await app.listen({ port: config.port, host: config.host });
+  const isDemo = (await listPartnerships(database.db)).some((p) => p.slug === DEMO_SLUG && p.is_demo);
+  console.log(`\nspoc is running at ${url}\n  API documentation (OpenAPI 3.1): ${url}/openapi.json\n  health: ${url}/health\n  Open Referral UK directory: ${url}/oruk/`);
+  if (isDemo) printDemoAccounts(url, seeded);
+  const stop = async (signal: string) => {
+    console.error(`${signal}: stopping`);
+    await app.close();
+    await database.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void stop('SIGINT'));
+  process.once('SIGTERM', () => void stop('SIGTERM'));
+}
+
+function printDemoAccounts(url: string, justSeeded: boolean): void {
+  console.log(`\nDemo partnership "${DEMO_SLUG}"${justSeeded ? ' (just loaded)' : ''}. Demo accounts — fictional data only; password for all: ${DEMO_PASSWORD}`);
+  for (const user of DEMO_USERS) {
+    console.log(`  ${ROLE_LABELS[user.role].padEnd(28)} ${user.email.padEnd(38)} API token: ${demoToken(user.email)}`);
+  }
+  console.log(`\nTry: curl -H "Authorization: Bearer ${demoToken(DEMO_USERS[0]!.email)}" ${url}/api/v1/me\n`);
+}
+
+const program = new Command()
+  .name('spoc')
+  .description('spoc: the single point of contact for a domestic-abuse partnership.\nConfiguration comes from the environment: see README.md.')
+  .showHelpAfterError();
+
+program
+  .command('start')
+  .description('Migrate, load the demo partnership if the database is empty, and serve (what `npm start` runs)')
+  .action(() => serve({ seedDemoIfEmpty: true }));
+
+program
+  .command('serve')
+  .description('Migrate and serve the API on PORT (default 3000)')
+  .action(() => serve({ seedDemoIfEmpty: false }));
+
+program
+  .command('migrate')
+  .description('Apply database migrations not yet applied')
+  .action(() => withDatabase(migrateQuietly));
+
+program
+  .command('seed')
+  .description('Load data into the database')
+  .requiredOption('--demo', 'load the fictional Castlebrook demo partnership')
+  .action(() =>
+    withDatabase(async (database) => {
+      await migrateQuietly(database);
+      await inTransaction(database.db, null, (tx) => seedDemo(tx));
+      console.log(`Loaded the demo partnership "${DEMO_SLUG}".`);
+    }),
+  );
+
+program
+  .command('partnership')
+  .description('Partnerships (tenants)')
+  .command('create')
+  .description('Create a partnership with its SPOC hub organisation, default needs and the DASH RIC')
+  .requiredOption('--slug <slug>', 'short name, e.g. northborough')
+  .requiredOption('--name <name>', 'full name')
+  .requiredOption('--hub-slug <slug>', 'short name of the SPOC hub organisation')
+  .requiredOption('--hub-name <name>', 'name of the SPOC hub organisation')
+  .action((options: { slug: string; name: string; hubSlug: string; hubName: string }) =>
+    withDatabase(async (database) => {
+      await migrateQuietly(database);
+      const { partnership, hub } = await inTransaction(database.db, null, (tx) => provisionPartnership(tx, options));
+      console.log(`Created partnership ${partnership.slug} (${partnership.id}) with hub ${hub.slug} (${hub.id}).`);
+    }),
+  );
+
+program
+  .command('organisation')
+  .description('Organisations of a partnership')
+  .command('add')
+  .description('Add an organisation (a provider, a referring agency, the council, commissioners)')
+  .requiredOption('--partnership <slug>', 'the partnership')
+  .requiredOption('--slug <slug>', 'short name')
+  .requiredOption('--name <name>', 'full name')
+  .addOption(new Option('--kind <kind>', 'what it is').choices(ORGANISATION_KINDS.filter((k) => k !== 'spoc_hub')).default('provider'))
+  .action((options: { partnership: string; slug: string; name: string; kind: string }) =>
+    withDatabase(async (database) => {
+      const organisation = await inTransaction(database.db, null, async (tx) => {
+        const partnership = await requirePartnership(tx, options.partnership);
+        return createOrganisation(tx, null, { partnershipId: partnership.id, slug: options.slug, name: options.name, kind: options.kind });
+      });
+      console.log(`Added organisation ${organisation.slug} (${organisation.id}).`);
+    }),
+  );
+
+program
+  .command('user')
+  .description('People who use spoc')
+  .command('add')
+  .description('Add a user to an organisation with one or more roles')
+  .requiredOption('--partnership <slug>', 'the partnership')
+  .requiredOption('--organisation <slug>', 'their organisation')
+  .requiredOption('--email <email>', 'sign-in email')
+  .requiredOption('--name <name>', 'their name')
+  .addOption(new Option('--role <role...>', 'one or more roles').choices(ROLES).makeOptionMandatory())
+  .option('--password <password>', 'initial password (12+ characters); omit for token-only use')
+  .action((options: { partnership: string; organisation: string; email: string; name: string; role: string[]; password?: string }) =>
+    withDatabase(async (database) => {
+      const user = await inTransaction(database.db, null, (tx) =>
+        addUser(tx, null, {
+          partnershipSlug: options.partnership,
+          organisationSlug: options.organisation,
+          email: options.email,
+          name: options.name,
+          roles: options.role,
+          ...(options.password ? { password: options.password } : {}),
+        }),
+      );
+      console.log(`Added user ${user.id} with roles ${user.roles.join(', ')}.`);
+    }),
+  );
+
+program
+  .command('token')
+  .description('API bearer tokens')
+  .command('create')
+  .description('Create a bearer token for a user; it is shown once and only its hash is stored')
+  .requiredOption('--email <email>', 'the user it acts as')
+  .option('--name <name>', 'what it is for', 'api')
+  .option('--expires-days <days>', 'days until it expires (default: never)', (value) => {
+    const days = Number(value);
+    if (!Number.isInteger(days) || days < 1 || days > 3650) throw new Invalid([{ field: '--expires-days', message: 'must be a whole number from 1 to 3650' }]);
+    return days;
+  })
+  .action((options: { email: string; name: string; expiresDays?: number }) =>
+    withDatabase(async (database) => {
+      const created = await inTransaction(database.db, null, (tx) =>
+        createToken(tx, null, { email: options.email, name: options.name, ...(options.expiresDays ? { expiresInDays: options.expiresDays } : {}) }),
+      );
+      console.error(`Token ${created.id} created${created.expiresAt ? `, expires ${created.expiresAt.toISOString()}` : ''}. It will not be shown again:`);
+      console.log(created.token);
+    }),
+  );
+
+const directory = program.command('directory').description('The directory of organisations and services (Open Referral UK JSON)');
+
+directory
+  .command('import')
+  .description('Import organisations and services from an Open Referral UK JSON file (as `directory export` writes)')
+  .argument('<file>', 'the JSON file')
+  .option('--partnership <slug>', 'the partnership to import into (default: the only one)')
+  .action((file: string, options: { partnership?: string }) =>
+    withDatabase(async (database) => {
+      if (!fs.existsSync(file)) throw new Invalid([{ field: 'file', message: `${file} does not exist` }]);
+      let document: unknown;
+      try {
+        document = JSON.parse(fs.readFileSync(file, 'utf8'));
+      } catch {
+        throw new Invalid([{ field: 'file', message: `${file} is not valid JSON` }]);
+      }
+      await migrateQuietly(database);
+      const slug = options.partnership ?? (await onlyPartnership(database));
+      const result = await inTransaction(database.db, null, async (tx) =>
+        importDirectory(tx, (await requirePartnership(tx, slug)).id, document, (done: number, total: number) =>
+          process.stderr.write(`\rimporting services: ${done}/${total}`),
+        ),
+      );
+      process.stderr.write('\n');
+      console.log(`Imported ${result.organisations} organisations and ${result.services} services into ${slug}.`);
+    }),
+  );
+
+directory
+  .command('export')
+  .description('Write the directory as Open Referral UK JSON (refuge addresses left out unless asked for)')
+  .option('--partnership <slug>', 'the partnership (default: the only one)')
+  .option('--out <file>', 'write to this file instead of standard output')
+  .option('--include-confidential', 'include confidential (refuge) addresses, e.g. to move to another spoc', false)
+  .action((options: { partnership?: string; out?: string; includeConfidential: boolean }) =>
+    withDatabase(async (database) => {
+      const slug = options.partnership ?? (await onlyPartnership(database));
+      const document = await inTransaction(database.db, null, async (tx) =>
+        exportDirectory(tx, (await requirePartnership(tx, slug)).id, { includeConfidential: options.includeConfidential }),
+      );
+      const text = `${JSON.stringify(document, null, 2)}\n`;
+      if (options.out) {
+        fs.writeFileSync(options.out, text);
+        console.error(`Wrote ${document.services.length} services to ${options.out}.`);
+      } else process.stdout.write(text);
+    }),
+  );
+
+async function onlyPartnership(database: Database): Promise<string> {
+  const partnerships = await listPartnerships(database.db);
+  if (partnerships.length === 1) return partnerships[0]!.slug;
+  throw new Invalid([
+    { field: '--partnership', message: partnerships.length === 0 ? 'there are no partnerships yet' : `choose one of ${partnerships.map((p) => p.slug).join(', ')}` },
+  ]);
+}
+
+function explain(error: unknown): string {
+  if (error instanceof Invalid) return error.errors.map((e) => `${e.field}: ${e.message}`).join('\n');
+  if (error instanceof DomainError || error instanceof ConfigError || error instanceof DataDirInUse) return error.message;
+  return `unexpected error: ${(error as Error).message}`;
+}
+
+program.parseAsync().catch((error: unknown) => {
+  console.error(`spoc: ${explain(error)}`);
+  process.exit(1);
+});

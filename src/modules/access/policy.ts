@@ -1,0 +1,75 @@
+/**
+ * Who may do what, as data (SPEC §1, §5). One table of role → permissions, and one
+ * function that answers it. Record-level rules (which contacts) live beside the records
+ * they guard, e.g. src/modules/contacts/access.ts.
+ */
+
+export const ROLES = [
+  'call_handler',
+  'spoc_coordinator',
+  'provider_caseworker',
+  'provider_manager',
+  'marac_coordinator',
+  'referring_professional',
+  'commissioner',
+  'system_admin',
+] as const;
+export type Role = (typeof ROLES)[number];
+
+export const ROLE_LABELS: Record<Role, string> = {
+  call_handler: 'SPOC call handler',
+  spoc_coordinator: 'SPOC coordinator / manager',
+  provider_caseworker: 'Provider caseworker',
+  provider_manager: 'Provider manager',
+  marac_coordinator: 'MARAC coordinator',
+  referring_professional: 'Referring professional',
+  commissioner: 'Commissioner',
+  system_admin: 'System administrator',
+};
+
+export const PERMISSIONS = [
+  'contact:create',
+  'contact:read',
+  'contact:update',
+  'contact:share',
+  'risk:assess',
+  'risk:read',
+  'questionnaire:manage',
+  'directory:read',
+  'directory:manage',
+  'organisation:manage',
+  'user:manage',
+] as const;
+export type Permission = (typeof PERMISSIONS)[number];
+
+const CASEWORK: Permission[] = ['contact:read', 'risk:read', 'directory:read'];
+
+export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
+  call_handler: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess'],
+  spoc_coordinator: [
+    ...CASEWORK,
+    'contact:create',
+    'contact:update',
+    'contact:share',
+    'risk:assess',
+    'questionnaire:manage',
+    'directory:manage',
+  ],
+  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess'],
+  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage'],
+  marac_coordinator: [...CASEWORK, 'risk:assess'],
+  // A professional sees only what they referred (src/modules/contacts/access.ts).
+  referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read'],
+  // Aggregates only: never a person's record.
+  commissioner: ['directory:read'],
+  // Users, organisations and configuration; no case data by default.
+  system_admin: ['directory:read', 'directory:manage', 'organisation:manage', 'user:manage', 'questionnaire:manage'],
+};
+
+export function isRole(value: string): value is Role {
+  return (ROLES as readonly string[]).includes(value);
+}
+
+export function hasPermission(roles: readonly Role[], permission: Permission): boolean {
+  return roles.some((role) => ROLE_PERMISSIONS[role].includes(permission));
+}

@@ -1,0 +1,22 @@
+/** The default list of needs a new partnership starts with (SPEC §2 step 5); each partnership can change it. */
+export const DEFAULT_NEEDS: ReadonlyArray<[code: string, label: string]> = [
+  ['accommodation', 'Safe accommodation'],
+  ['children_in_household', 'Children in the household'],
+  ['pregnancy', 'Pregnancy or a new baby'],
+  ['disability', 'Disability'],
+  ['language', 'Language or interpreter'],
+  ['immigration_nrpf', 'Immigration status / no recourse to public funds'],
+  ['substance_use', 'Substance use'],
+  ['mental_health', 'Mental health'],
+  ['sexual_violence', 'Sexual violence'],
+  ['stalking', 'Stalking'],
+  ['honour_based_abuse', 'Honour-based abuse'],
+  ['forced_marriage', 'Forced marriage'],
+  ['age_16_17', 'Aged 16–17'],
+  ['older_person', 'Older person'],
+  ['male_victim', 'Male victim'],
+  ['lgbt', 'LGBT+'],
+  ['financial_abuse', 'Financial or economic abuse'],
+  ['legal_advice', 'Legal advice or court support'],
+  ['recovery_support', 'Recovery support'],
+];

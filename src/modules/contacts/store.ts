@@ -1,0 +1,130 @@
+import { sql } from 'kysely';
+import type { Tx } from '../../db/transaction.js';
+import type { ContactsTable } from '../../db/types.js';
+import type { Actor } from '../access/actor.js';
+import { visibleContacts } from './access.js';
+import type { ContactListQuery } from './schema.js';
+
+type Insertable = {
+  partnership_id: string;
+  organisation_id: string;
+  channel: string;
+  caller_type: string;
+  status: string;
+  handler_user_id: string;
+  received_at: Date;
+  immediate_danger: string;
+  person: string;
+  caller: string;
+  safe_contact: string;
+  needs: string[];
+  children: string;
+  perpetrators: string;
+  summary: string;
+};
+
+export async function insertContact(tx: Tx, values: Insertable) {
+  const { next } = await sql<{ next: number }>`select nextval('contact_reference_seq')::int as next`
+    .execute(tx)
+    .then((r) => r.rows[0]!);
+  const reference = `SPOC-${values.received_at.getUTCFullYear()}-${String(next).padStart(6, '0')}`;
+  return tx.insertInto('contacts').values({ ...values, reference }).returningAll().executeTakeFirstOrThrow();
+}
+
+/** A contact and the organisations it is shared with, whoever may see it (the service decides). */
+export async function findContact(tx: Tx, id: string) {
+  const row = await tx.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  const shares = await tx.selectFrom('contact_shares').select('organisation_id').where('contact_id', '=', id).execute();
+  return { ...row, sharedWith: shares.map((s) => s.organisation_id) };
+}
+export type ContactRow = NonNullable<Awaited<ReturnType<typeof findContact>>>;
+
+export function updateContact(tx: Tx, id: string, values: Partial<Record<keyof ContactsTable, unknown>>) {
+  return tx
+    .updateTable('contacts')
+    .set(values as never)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function insertShare(
+  tx: Tx,
+  values: { contactId: string; organisationId: string; partnershipId: string; sharedBy: string; reason: string },
+) {
+  return tx
+    .insertInto('contact_shares')
+    .values({
+      contact_id: values.contactId,
+      organisation_id: values.organisationId,
+      partnership_id: values.partnershipId,
+      shared_by: values.sharedBy,
+      reason: values.reason,
+    })
+    .onConflict((oc) => oc.columns(['contact_id', 'organisation_id']).doNothing())
+    .execute();
+}
+
+/** Contacts the actor may read, filtered; the access rule is part of the query. */
+export async function listContacts(tx: Tx, actor: Actor, query: ContactListQuery) {
+  let q = tx.selectFrom('contacts as c').where(visibleContacts(actor, 'read'));
+  if (query.from) q = q.where('c.received_at', '>=', new Date(`${query.from}T00:00:00Z`));
+  if (query.to) q = q.where('c.received_at', '<', new Date(new Date(`${query.to}T00:00:00Z`).getTime() + 86_400_000));
+  if (query.handlerId) q = q.where('c.handler_user_id', '=', query.handlerId);
+  if (query.callerType) q = q.where('c.caller_type', '=', query.callerType);
+  if (query.channel) q = q.where('c.channel', '=', query.channel);
+  if (query.status) q = q.where('c.status', '=', query.status);
+  if (query.immediateDanger) q = q.where('c.immediate_danger', '=', query.immediateDanger);
+  const search = query.q;
+  if (search) {
+    const text = `%${search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
+    const digits = search.replace(/\D/g, '');
+    q = q.where((eb) =>
+      eb.or([
+        eb('c.reference', 'ilike', text),
+        eb(sql`c.person->>'name'`, 'ilike', text),
+        eb(sql`c.person->>'otherNames'`, 'ilike', text),
+        eb(sql`replace(c.person->>'postcode', ' ', '')`, 'ilike', `%${search.replace(/\s+/g, '')}%`),
+        ...(digits.length >= 6 ? [eb(sql`regexp_replace(c.person->>'phones', '[^0-9,]', '', 'g')`, 'like', `%${digits}%`)] : []),
+      ]),
+    );
+  }
+  const { total } = await q.select((eb) => eb.fn.countAll<number>().as('total')).executeTakeFirstOrThrow();
+  const rows = await q
+    .select([
+      'c.id',
+      'c.reference',
+      'c.organisation_id',
+      'c.handler_user_id',
+      'c.channel',
+      'c.caller_type',
+      'c.status',
+      'c.received_at',
+      'c.immediate_danger',
+      sql<string | null>`c.person->>'name'`.as('person_name'),
+    ])
+    .orderBy('c.received_at', 'desc')
+    .orderBy('c.id')
+    .limit(query.perPage)
+    .offset((query.page - 1) * query.perPage)
+    .execute();
+  return { total: Number(total), rows };
+}
+
+export function listNeedCodes(tx: Tx, partnershipId: string) {
+  return tx
+    .selectFrom('need_definitions')
+    .select(['code', 'label', 'position', 'active'])
+    .where('partnership_id', '=', partnershipId)
+    .orderBy('position')
+    .execute();
+}
+
+export function insertNeeds(tx: Tx, partnershipId: string, needs: ReadonlyArray<readonly [string, string]>) {
+  return tx
+    .insertInto('need_definitions')
+    .values(needs.map(([code, label], index) => ({ partnership_id: partnershipId, code, label, position: index + 1 })))
+    .onConflict((oc) => oc.columns(['partnership_id', 'code']).doNothing())
+    .execute();
+}

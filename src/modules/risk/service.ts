@@ -1,0 +1,128 @@
+import type { Tx } from '../../db/transaction.js';
+import { NotFound } from '../../lib/errors.js';
+import { requirePermission, type Actor } from '../access/actor.js';
+import { audit } from '../access/audit.js';
+import { findPartnershipById } from '../access/store.js';
+import { loadContact } from '../contacts/service.js';
+import { DASH_RIC, DASH_RIC_CODE } from './dash-ric.js';
+import type { Answer, QuestionnaireDefinition } from './definition.js';
+import type { AssessmentView, NewAssessment, OfficialWording } from './schema.js';
+import { score, thresholdsFrom, type RiskLevel } from './scoring.js';
+import * as store from './store.js';
+
+async function currentDefinition(tx: Tx, partnershipId: string) {
+  const row = await store.latestDefinition(tx, partnershipId, DASH_RIC_CODE);
+  if (!row) throw new NotFound('The DASH RIC questionnaire for this partnership');
+  return { row, definition: row.definition as unknown as QuestionnaireDefinition };
+}
+
+async function thresholds(tx: Tx, partnershipId: string) {
+  const partnership = await findPartnershipById(tx, partnershipId);
+  return thresholdsFrom(partnership?.settings ?? {});
+}
+
+function toView(row: store.AssessmentRow): AssessmentView {
+  return {
+    id: row.id,
+    contactId: row.contact_id,
+    questionnaire: { code: row.questionnaire_code, version: row.questionnaire_version },
+    answers: row.answers,
+    yesCount: row.yes_count,
+    scoreLevel: row.score_level as RiskLevel,
+    level: row.level as RiskLevel,
+    reasons: row.reasons as AssessmentView['reasons'],
+    prompts: row.prompts as AssessmentView['prompts'],
+    professionalJudgement:
+      row.judgement_level && row.judgement_reason ? { level: row.judgement_level, reason: row.judgement_reason } : null,
+    policeCallouts12m: row.police_callouts_12m,
+    otherIncidents12m: row.other_incidents_12m,
+    supersedesId: row.supersedes_id,
+    current: Boolean(row.current),
+    assessedBy: row.assessed_by,
+    completedAt: row.completed_at.toISOString(),
+  };
+}
+
+/** Scores and stores a completed checklist; it supersedes the contact's current one. */
+export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, input: NewAssessment): Promise<AssessmentView> {
+  requirePermission(actor, 'risk:assess');
+  await loadContact(tx, actor, contactId, 'read', 'risk.assess');
+  // One assessment at a time per contact, so two cannot supersede the same one.
+  await tx.selectFrom('contacts').select('id').where('id', '=', contactId).forUpdate().execute();
+  const { row: questionnaire, definition } = await currentDefinition(tx, actor.partnershipId);
+  const result = score(
+    definition,
+    {
+      answers: input.answers as Record<string, Answer>,
+      judgement: input.professionalJudgement,
+      policeCallouts12m: input.policeCallouts12m,
+      otherIncidents12m: input.otherIncidents12m,
+    },
+    await thresholds(tx, actor.partnershipId),
+  );
+  const previous = (await store.assessmentsOf(tx, contactId)).find((a) => a.current);
+  const { id } = await store.insertAssessment(tx, {
+    partnership_id: actor.partnershipId,
+    organisation_id: actor.organisationId,
+    contact_id: contactId,
+    questionnaire_id: questionnaire.id,
+    answers: JSON.stringify(input.answers),
+    yes_count: result.yesCount,
+    score_level: result.scoreLevel,
+    level: result.level,
+    reasons: JSON.stringify(result.reasons),
+    prompts: JSON.stringify(result.prompts),
+    judgement_level: input.professionalJudgement?.level ?? null,
+    judgement_reason: input.professionalJudgement?.reason ?? null,
+    police_callouts_12m: input.policeCallouts12m,
+    other_incidents_12m: input.otherIncidents12m,
+    supersedes_id: previous?.id ?? null,
+    assessed_by: actor.userId,
+  });
+  await audit(tx, actor, {
+    action: 'risk.assess',
+    recordType: 'risk_assessment',
+    recordId: id,
+    details: { contactId, level: result.level, supersedes: previous?.id ?? null },
+  });
+  const created = (await store.assessmentsOf(tx, contactId)).find((a) => a.id === id)!;
+  return toView(created);
+}
+
+export async function listAssessments(tx: Tx, actor: Actor, contactId: string): Promise<AssessmentView[]> {
+  requirePermission(actor, 'risk:read');
+  await loadContact(tx, actor, contactId, 'read', 'risk.read');
+  const rows = await store.assessmentsOf(tx, contactId);
+  await audit(tx, actor, { action: 'risk.read', recordType: 'contact', recordId: contactId, details: { assessments: rows.length } });
+  return rows.map(toView);
+}
+
+/** The questionnaire as the partnership currently uses it, with its thresholds. No person data. */
+export async function getQuestionnaire(tx: Tx, actor: Actor) {
+  const { row, definition } = await currentDefinition(tx, actor.partnershipId);
+  return { ...definition, version: row.version, thresholds: await thresholds(tx, actor.partnershipId) };
+}
+
+/** Loads the partnership's licensed official wording as a new version of the definition. */
+export async function loadOfficialWording(tx: Tx, actor: Actor, input: OfficialWording) {
+  requirePermission(actor, 'questionnaire:manage');
+  const { row, definition } = await currentDefinition(tx, actor.partnershipId);
+  const next: QuestionnaireDefinition = {
+    ...definition,
+    wording: input.source,
+    questions: definition.questions.map((q) => ({ ...q, officialWording: input.questions[q.id as keyof typeof input.questions] })),
+  };
+  const created = await store.insertDefinition(tx, {
+    partnershipId: actor.partnershipId,
+    version: row.version + 1,
+    definition: next,
+    createdBy: actor.userId,
+  });
+  await audit(tx, actor, { action: 'questionnaire.update', recordType: 'questionnaire', recordId: created.id });
+  return getQuestionnaire(tx, actor);
+}
+
+export async function installDefaultQuestionnaires(tx: Tx, partnershipId: string): Promise<void> {
+  if (await store.latestDefinition(tx, partnershipId, DASH_RIC_CODE)) return;
+  await store.insertDefinition(tx, { partnershipId, version: 1, definition: DASH_RIC, createdBy: null });
+}
