@@ -13,10 +13,12 @@ let serviceId: string;
 
 const TABLES = ['contacts', 'contact_shares', 'risk_assessments', 'services', 'questionnaire_definitions', 'audit_events', 'organisations', 'users'];
 
+/** This partnership's rows in every table (other test files may share the database). */
 async function snapshot(): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
   for (const table of TABLES) {
-    const { rows } = await sql<{ n: number; h: string }>`select count(*)::int as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h from ${sql.table(table)} t`.execute(t.database.db);
+    const { rows } = await sql<{ n: number; h: string }>`select count(*)::int as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h
+      from ${sql.table(table)} t where t.partnership_id = ${p.id}`.execute(t.database.db);
     out[table] = rows[0];
   }
   return out;
