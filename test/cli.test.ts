@@ -1,0 +1,124 @@
+/**
+ * The `spoc` command as an operator uses it: real processes on a real embedded database
+ * in a folder of their own.
+ */
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDatabase } from '../src/db/connect.js';
+import { hashToken } from '../src/modules/access/tokens.js';
+
+const run = promisify(execFile);
+const BIN = path.resolve('bin/spoc.js');
+let dir: string;
+
+/** Runs spoc with its own data folder (never the PostgreSQL of the test run); resolves even on failure. */
+async function spoc(args: string[], dataDir = path.join(dir, 'data')) {
+  const env = { ...process.env, SPOC_DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' };
+  try {
+    const { stdout, stderr } = await run(process.execPath, [BIN, ...args], { env, timeout: 60_000 });
+    return { code: 0, stdout, stderr };
+  } catch (error) {
+    const e = error as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+beforeAll(async () => {
+  dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spoc-cli-'));
+  const seeded = await spoc(['seed', '--demo']);
+  expect(seeded.code, seeded.stderr).toBe(0);
+}, 120_000);
+afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+describe('the spoc command', () => {
+  it('explains itself and every command with --help', async () => {
+    const top = await spoc(['--help']);
+    expect(top.code).toBe(0);
+    for (const command of ['serve', 'migrate', 'seed', 'user', 'token', 'directory']) expect(top.stdout).toContain(command);
+    for (const args of [['serve'], ['migrate'], ['seed'], ['user', 'add'], ['token', 'create'], ['directory', 'import'], ['directory', 'export']]) {
+      const help = await spoc([...args, '--help']);
+      expect(help.code, args.join(' ')).toBe(0);
+      expect(help.stdout).toMatch(/Usage: spoc/);
+    }
+  });
+
+  it('adds a user and creates a token shown once, stored only as a hash', async () => {
+    const added = await spoc(['user', 'add', '--partnership', 'castlebrook', '--organisation', 'rainbow-safe', '--email', 'new.worker@castlebrook.example', '--name', 'New Worker', '--role', 'provider_caseworker']);
+    expect(added.code, added.stderr).toBe(0);
+    expect(added.stdout).toMatch(/Added user [0-9a-f-]{36}/);
+    const token = await spoc(['token', 'create', '--email', 'new.worker@castlebrook.example', '--expires-days', '30']);
+    expect(token.code, token.stderr).toBe(0);
+    expect(token.stdout.trim()).toMatch(/^spoc_[A-Za-z0-9_-]{40,}$/);
+    expect(token.stderr).toMatch(/will not be shown again/);
+    const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dir, 'data') });
+    try {
+      const rows = await database.db.selectFrom('api_tokens').selectAll().execute();
+      expect(JSON.stringify(rows)).not.toContain(token.stdout.trim());
+      expect(rows.map((r) => r.token_hash)).toContain(hashToken(token.stdout.trim()));
+    } finally {
+      await database.close();
+    }
+  });
+
+  it('refuses bad input with a message naming what is wrong', async () => {
+    const badRole = await spoc(['user', 'add', '--partnership', 'castlebrook', '--organisation', 'rainbow-safe', '--email', 'x@castlebrook.example', '--name', 'X', '--role', 'overlord']);
+    expect(badRole.code).not.toBe(0);
+    expect(badRole.stderr).toMatch(/overlord/);
+    const badOrg = await spoc(['user', 'add', '--partnership', 'castlebrook', '--organisation', 'nowhere', '--email', 'x@castlebrook.example', '--name', 'X', '--role', 'call_handler']);
+    expect(badOrg.code).toBe(1);
+    expect(badOrg.stderr).toMatch(/^spoc: organisation: no organisation "nowhere"/);
+    const badEmail = await spoc(['token', 'create', '--email', 'nobody@castlebrook.example']);
+    expect(badEmail.stderr).toMatch(/user: no user with that email/);
+    const missing = await spoc(['directory', 'import', path.join(dir, 'missing.json')]);
+    expect(missing.stderr).toMatch(/file: .*does not exist/);
+    const again = await spoc(['seed', '--demo']);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/already exists/);
+  });
+
+  it('exports the directory and imports it into a new database', async () => {
+    const file = path.join(dir, 'directory.json');
+    const exported = await spoc(['directory', 'export', '--out', file, '--include-confidential']);
+    expect(exported.code, exported.stderr).toBe(0);
+    const document = JSON.parse(fs.readFileSync(file, 'utf8'));
+    expect(document.services.length).toBeGreaterThanOrEqual(12);
+    const other = path.join(dir, 'other');
+    const created = await spoc(['partnership', 'create', '--slug', 'newtown', '--name', 'Newtown', '--hub-slug', 'newtown-spoc', '--hub-name', 'Newtown SPOC'], other);
+    expect(created.code, created.stderr).toBe(0);
+    const imported = await spoc(['directory', 'import', file], other);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toContain(`Imported 10 organisations and ${document.services.length} services into newtown`);
+    const again = await spoc(['directory', 'export'], other);
+    const copy = JSON.parse(again.stdout);
+    expect(copy.services.map((s: { id: string }) => s.id).sort()).toEqual(document.services.map((s: { id: string }) => s.id).sort());
+    // The default export leaves refuge addresses out.
+    expect(again.stdout).not.toMatch(/Example Row|Example Close/);
+  });
+
+  it('refuses a second process on the same data folder', async () => {
+    const { spawn } = await import('node:child_process');
+    const server = spawn(process.execPath, [BIN, 'serve'], {
+      env: { ...process.env, SPOC_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'silent' },
+    });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        let out = '';
+        server.stdout.on('data', (chunk) => {
+          out += String(chunk);
+          if (out.includes('spoc is running')) resolve();
+        });
+        server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
+      });
+      const second = await spoc(['migrate']);
+      expect(second.code).toBe(1);
+      expect(second.stderr).toMatch(/already open in process \d+/);
+    } finally {
+      server.kill('SIGTERM');
+      await new Promise((resolve) => server.on('exit', resolve));
+    }
+  });
+});
