@@ -6,6 +6,7 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  parentSchema?: { description?: string };
 }
 
 const PART_PREFIX: Record<string, string> = { body: '', querystring: 'query', params: 'path', headers: 'header' };
@@ -29,7 +30,8 @@ export function fieldErrors(errors: AjvError[], context: string | undefined): Fi
     } else if (error.keyword === 'format') {
       message = `must be a valid ${String(error.params.format)}`;
     } else if (error.keyword === 'pattern') {
-      message = 'is not in the expected format';
+      const expected = error.parentSchema?.description;
+      message = expected ? `is not in the expected format: ${expected}` : 'is not in the expected format';
     }
     const name = prefix ? `${prefix}${field || ''}` : field || '/';
     const key = `${name}|${message}`;

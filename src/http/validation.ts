@@ -12,6 +12,8 @@ function buildAjv(options: Options): Ajv {
     removeAdditional: false,
     useDefaults: true,
     strict: false,
+    // Errors carry their schema, so a message can quote the field's description.
+    verbose: true,
     ...options,
   });
   addFormats(ajv);
