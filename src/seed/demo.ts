@@ -28,10 +28,10 @@ const organisations = [
   { slug: 'castlebrook-commissioning', name: 'Castlebrook Community Safety Commissioning', kind: 'commissioner', description: 'Commissioners: aggregate figures only.' },
 ] as const;
 
-type DemoService = Omit<NewService, 'organisationId'> & { organisation: string };
+export type DemoService = Omit<NewService, 'organisationId'> & { organisation: string };
 const everyone = { areaDistricts: BOROUGH, riskLevels: ['standard', 'medium', 'high'] as const };
 
-const services: DemoService[] = [
+export const DEMO_SERVICES: DemoService[] = [
   { organisation: 'castlebrook-spoc', name: 'Castlebrook SPOC advice line', kind: 'advice', ...everyone, riskLevels: ['standard', 'medium', 'high'], description: 'Advice, information and safety planning on the one number.', phone: '01632 960000' },
   { organisation: 'castlebrook-spoc', name: 'Advice for family and friends', kind: 'concerned_others_advice', ...everyone, riskLevels: ['standard', 'medium', 'high'], description: 'For people worried about someone they know.' },
   { organisation: 'castlebrook-spoc', name: 'Castlebrook MARAC', kind: 'marac', areaDistricts: BOROUGH, riskLevels: ['high'], description: 'Multi-agency risk assessment conference for high-risk victims.' },
@@ -81,7 +81,7 @@ export async function seedDemo(tx: Tx): Promise<{ partnershipId: string }> {
     const created = await createOrganisation(tx, null, { partnershipId: partnership.id, ...org });
     orgIds.set(org.slug, created.id);
   }
-  for (const { organisation, ...service } of services) {
+  for (const { organisation, ...service } of DEMO_SERVICES) {
     await createService(tx, null, partnership.id, { ...service, organisationId: orgIds.get(organisation)! });
   }
   for (const user of DEMO_USERS) {
