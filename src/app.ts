@@ -17,6 +17,9 @@ import { contactRoutes } from './modules/contacts/routes.js';
 import { directoryRoutes } from './modules/directory/routes.js';
 import { orukRoutes } from './modules/directory/oruk-routes.js';
 import { riskRoutes } from './modules/risk/routes.js';
+import { pathwayRoutes } from './modules/pathways/routes.js';
+import { referralRoutes } from './modules/referrals/routes.js';
+import { startJobs } from './jobs/runner.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -68,7 +71,13 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(directoryRoutes, { prefix: '/api/v1' });
   await app.register(contactRoutes, { prefix: '/api/v1' });
   await app.register(riskRoutes, { prefix: '/api/v1' });
+  await app.register(pathwayRoutes, { prefix: '/api/v1' });
+  await app.register(referralRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
+  if (config.jobIntervalMs > 0) {
+    const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs);
+    app.addHook('onClose', stopJobs);
+  }
   await app.ready();
   return app;
 }

@@ -13,6 +13,8 @@ export interface Config {
   /** The partnership whose directory `/oruk` publishes; defaults to the only one. */
   publicPartnership: string | undefined;
   publicUrl: string | undefined;
+  /** How often background work (the response-clock check) runs; 0 turns it off. */
+  jobIntervalMs: number;
 }
 
 export class ConfigError extends Error {}
@@ -51,5 +53,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     bodyLimit: integer(env, 'SPOC_BODY_LIMIT', 256 * 1024, 1024, 50 * 1024 * 1024),
     publicPartnership: env.SPOC_PUBLIC_PARTNERSHIP || undefined,
     publicUrl,
+    jobIntervalMs: integer(env, 'SPOC_JOB_INTERVAL_MS', 60_000, 0, 24 * 60 * 60 * 1000),
   };
 }

@@ -125,7 +125,7 @@ export async function startApp(database?: Database): Promise<TestApp> {
       done();
     },
   });
-  const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0 };
+  const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0, jobIntervalMs: 0 };
   const app = await buildApp({ config, database: db, logger: createLogger('info', stream) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
@@ -213,4 +213,19 @@ export async function auditCount(database: Database, filter: { recordId?: string
   if (filter.recordId) q = q.where('record_id', '=', filter.recordId);
   if (filter.action) q = q.where('action', '=', filter.action);
   return Number((await q.executeTakeFirstOrThrow()).n);
+}
+
+/** The demo directory's services, given to this partnership's organisations (hub, provider A, provider B). */
+export async function addDirectory(database: Database, p: Partnership): Promise<Record<string, string>> {
+  const { DEMO_SERVICES } = await import('../src/seed/demo.js');
+  const { createService } = await import('../src/modules/directory/service.js');
+  const owner = (organisation: string) =>
+    organisation === 'castlebrook-spoc' ? p.orgs.hub : organisation === 'castlebrook-da-service' ? p.orgs.providerA : p.orgs.providerB;
+  const ids: Record<string, string> = {};
+  await inTransaction(database.db, null, async (tx) => {
+    for (const { organisation, ...service } of DEMO_SERVICES) {
+      ids[service.name] = await createService(tx, null, p.id, { ...service, organisationId: owner(organisation) });
+    }
+  });
+  return ids;
 }

@@ -172,7 +172,94 @@ export interface RiskAssessmentsTable {
   completed_at: CreatedAt;
 }
 
+export interface RoutingRuleSetsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  version: number;
+  rules: Json<unknown[]>;
+  created_by: string | null;
+  created_at: CreatedAt;
+}
+
+export interface ReferralsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  referring_organisation_id: string;
+  referred_by: string;
+  contact_id: string;
+  service_id: string;
+  risk_assessment_id: string | null;
+  risk_level: string;
+  rule_id: string | null;
+  added_reason: string | null;
+  consent: string;
+  lawful_basis: string | null;
+  consent_decided_by: string;
+  state: string;
+  acknowledge_due_at: Date;
+  first_contact_due_at: Date;
+  acknowledged_at: Date | null;
+  first_contact_at: Date | null;
+  replaces_referral_id: string | null;
+  rerouted_at: Date | null;
+  rerouted_by: string | null;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface ReferralEventsTable {
+  id: Generated<number>;
+  referral_id: string;
+  partnership_id: string;
+  organisation_id: string;
+  from_state: string | null;
+  to_state: string;
+  actor_user_id: string | null;
+  actor_label: string | null;
+  at: CreatedAt;
+  reason_code: string | null;
+  reason_text: string | null;
+  redirect_service_id: string | null;
+}
+
+export interface ContactAttemptsTable {
+  id: Generated<string>;
+  referral_id: string;
+  partnership_id: string;
+  organisation_id: string;
+  channel: string;
+  outcome: string;
+  note: string;
+  attempted_by: string;
+  attempted_at: CreatedAt;
+}
+
+export interface EscalationsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  referral_id: string;
+  clock: string;
+  due_at: Date;
+  raised_at: CreatedAt;
+}
+
+export interface IdempotencyKeysTable {
+  user_id: string;
+  key: string;
+  request_hash: string;
+  status: number | null;
+  body: JSONColumnType<object | null, string | null, string | null>;
+  created_at: CreatedAt;
+}
+
 export interface DB {
+  routing_rule_sets: RoutingRuleSetsTable;
+  referrals: ReferralsTable;
+  referral_events: ReferralEventsTable;
+  contact_attempts: ContactAttemptsTable;
+  escalations: EscalationsTable;
+  idempotency_keys: IdempotencyKeysTable;
   partnerships: PartnershipsTable;
   organisations: OrganisationsTable;
   users: UsersTable;

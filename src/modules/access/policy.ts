@@ -35,6 +35,11 @@ export const PERMISSIONS = [
   'risk:assess',
   'risk:read',
   'questionnaire:manage',
+  'referral:create',
+  'referral:read',
+  'referral:act',
+  'pathways:manage',
+  'escalation:read',
   'directory:read',
   'directory:manage',
   'organisation:manage',
@@ -42,24 +47,17 @@ export const PERMISSIONS = [
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const CASEWORK: Permission[] = ['contact:read', 'risk:read', 'directory:read'];
+const CASEWORK: Permission[] = ['contact:read', 'risk:read', 'directory:read', 'referral:read', 'referral:act'];
+const SPOC: Permission[] = ['contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'escalation:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  call_handler: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess'],
-  spoc_coordinator: [
-    ...CASEWORK,
-    'contact:create',
-    'contact:update',
-    'contact:share',
-    'risk:assess',
-    'questionnaire:manage',
-    'directory:manage',
-  ],
-  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess'],
+  call_handler: [...CASEWORK, ...SPOC],
+  spoc_coordinator: [...CASEWORK, ...SPOC, 'questionnaire:manage', 'directory:manage', 'pathways:manage'],
+  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create'],
   provider_manager: [...CASEWORK, 'contact:share', 'directory:manage'],
   marac_coordinator: [...CASEWORK, 'risk:assess'],
   // A professional sees only what they referred (src/modules/contacts/access.ts).
-  referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read'],
+  referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read', 'referral:read'],
   // Aggregates only: never a person's record.
   commissioner: ['directory:read'],
   // Users, organisations and configuration; no case data by default.

@@ -1,7 +1,12 @@
 import { Type } from 'typebox';
+import { idempotent } from '../../http/idempotency.js';
 import { asActor, IdParams, problemResponses, type RoutePlugin } from '../../http/route-kit.js';
 import { ContactList, ContactListQuery, ContactPatch, ContactView, NewContact, NewShare } from './schema.js';
 import * as service from './service.js';
+
+const idempotencyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'Retry safely: a retry with the same key returns the first answer' })),
+});
 
 export const contactRoutes: RoutePlugin = async (app) => {
   const tags = ['contacts'];
@@ -13,14 +18,19 @@ export const contactRoutes: RoutePlugin = async (app) => {
       schema: {
         tags,
         summary: 'Record a contact (a call, a web self-referral, a professional referral)',
+        headers: idempotencyHeader,
         body: NewContact,
         response: { 201: ContactView, ...problemResponses },
       },
     },
-    async (request, reply) => {
-      const contact = await asActor(request, (tx, actor) => service.createContact(tx, actor, request.body));
-      return reply.code(201).header('location', `/api/v1/contacts/${contact.id}`).send(contact);
-    },
+    async (request, reply) =>
+      idempotent(
+        request,
+        reply,
+        201,
+        (tx, actor) => service.createContact(tx, actor, request.body),
+        (contact) => `/api/v1/contacts/${contact.id}`,
+      ),
   );
 
   app.get(

@@ -180,6 +180,16 @@ export async function listContacts(tx: Tx, actor: Actor, query: ContactListQuery
   };
 }
 
+/** Shares a contact with an organisation; for a caller (a referral) that has already checked access. */
+export async function shareWith(tx: Tx, actor: Actor, contactId: string, organisationId: string, reason: string): Promise<void> {
+  await store.insertShare(tx, { contactId, organisationId, partnershipId: actor.partnershipId, sharedBy: actor.userId, reason });
+}
+
+/** Sets a contact's status; for a caller that has already checked access (a referral marks it referred). */
+export async function markStatus(tx: Tx, contactId: string, status: 'referred' | 'open'): Promise<void> {
+  await store.updateContact(tx, contactId, { status, updated_at: new Date() });
+}
+
 /** Shares a contact with another organisation of the partnership (a referral does this too). */
 export async function shareContact(tx: Tx, actor: Actor, id: string, input: NewShare): Promise<ContactView> {
   requirePermission(actor, 'contact:share');

@@ -79,6 +79,9 @@ describe('default pathways', () => {
     const found = [...new Set(result.proposals.map((p) => p.kind))].sort();
     expect(found).toEqual(['housing_options', 'outreach', 'sanctuary_scheme']);
     expect(result.excluded.filter((e) => e.kind === 'safe_accommodation').map((e) => e.failed.map((c) => c.check))).toEqual([['vacancy'], ['vacancy']]);
+    // Every service of the directory is either proposed or excluded with a reason.
+    expect(result.proposals.length + result.excluded.length).toBe(directory.length);
+    expect(result.excluded.find((e) => e.kind === 'idva')!.reason).toBe('no rule proposes a service of kind idva for this contact');
     expect(result.notes.join(' ')).toMatch(/sanctuary_scheme and housing_options instead/);
   });
 
@@ -117,7 +120,9 @@ describe('default pathways', () => {
     const result = kinds(victim({ riskLevel: 'medium', district: 'ZZ9' }));
     expect(result.proposals).toEqual([]);
     expect(result.notes.join(' ')).toMatch(/No local service: postcode district ZZ9 is outside the area/);
-    expect(result.excluded.every((e) => e.failed.some((c) => c.check === 'area'))).toBe(true);
+    const considered = result.excluded.filter((e) => e.ruleId !== null);
+    expect(considered.length).toBeGreaterThan(0);
+    expect(considered.every((e) => e.failed.some((c) => c.check === 'area'))).toBe(true);
   });
 
   it('leaves out a closed service and names it', () => {

@@ -45,7 +45,9 @@ export interface Exclusion {
   serviceId: string;
   serviceName: string;
   kind: string;
-  ruleId: string;
+  /** The rule that considered it; null when no rule asks for its kind here. */
+  ruleId: string | null;
+  reason: string;
   failed: Check[];
 }
 
@@ -149,7 +151,16 @@ export function propose(
       if (withVacancy) checks.push(vacancyCheck(service, facts));
       const failed = checks.filter((c) => !c.passed);
       if (failed.length > 0) {
-        if (!proposals.has(service.id)) excluded.set(service.id, { serviceId: service.id, serviceName: service.name, kind: service.kind, ruleId: rule.id, failed });
+        if (!proposals.has(service.id)) {
+          excluded.set(service.id, {
+            serviceId: service.id,
+            serviceName: service.name,
+            kind: service.kind,
+            ruleId: rule.id,
+            reason: failed.map((c) => c.detail).join('; '),
+            failed,
+          });
+        }
         continue;
       }
       proposed += 1;
@@ -184,12 +195,16 @@ export function propose(
   }
 
   if (proposals.size === 0) {
-    const outOfArea = [...excluded.values()].length > 0 && [...excluded.values()].every((e) => e.failed.some((c) => c.check === 'area'));
+    const outOfArea = excluded.size > 0 && [...excluded.values()].every((e) => e.failed.some((c) => c.check === 'area'));
     notes.push(
       outOfArea
         ? `No local service: postcode district ${facts.district} is outside the area of every service considered. Offer the National Domestic Abuse Helpline (0808 2000 247, 24 hours) or the local service where the person lives.`
         : 'No service in the directory fits: see the exclusions for why. The National Domestic Abuse Helpline (0808 2000 247) is open 24 hours.',
     );
   }
-  return { riskLevel: level, notes, proposals: [...proposals.values()], excluded: [...excluded.values()] };
+  // Every other service is accounted for too.
+  const rest = services
+    .filter((s) => !proposals.has(s.id) && !excluded.has(s.id))
+    .map((s) => ({ serviceId: s.id, serviceName: s.name, kind: s.kind, ruleId: null, reason: `no rule proposes a service of kind ${s.kind} for this contact`, failed: [] }));
+  return { riskLevel: level, notes, proposals: [...proposals.values()], excluded: [...excluded.values(), ...rest] };
 }

@@ -1,4 +1,5 @@
 import { Type } from 'typebox';
+import { idempotent } from '../../http/idempotency.js';
 import { asActor, IdParams, problemResponses, type RoutePlugin } from '../../http/route-kit.js';
 import { AssessmentView, NewAssessment, OfficialWording, QuestionnaireView } from './schema.js';
 import * as service from './service.js';
@@ -18,12 +19,8 @@ export const riskRoutes: RoutePlugin = async (app) => {
         response: { 201: AssessmentView, ...problemResponses },
       },
     },
-    async (request, reply) => {
-      const assessment = await asActor(request, (tx, actor) =>
-        service.submitAssessment(tx, actor, request.params.id, request.body),
-      );
-      return reply.code(201).send(assessment);
-    },
+    async (request, reply) =>
+      idempotent(request, reply, 201, (tx, actor) => service.submitAssessment(tx, actor, request.params.id, request.body)),
   );
 
   app.get(

@@ -126,3 +126,9 @@ export async function installDefaultQuestionnaires(tx: Tx, partnershipId: string
   if (await store.latestDefinition(tx, partnershipId, DASH_RIC_CODE)) return;
   await store.insertDefinition(tx, { partnershipId, version: 1, definition: DASH_RIC, createdBy: null });
 }
+
+/** The contact's current (not superseded) assessment, for a caller that has already checked access. */
+export async function currentAssessmentOf(tx: Tx, contactId: string): Promise<AssessmentView | null> {
+  const current = (await store.assessmentsOf(tx, contactId)).find((a) => a.current);
+  return current ? toView(current) : null;
+}

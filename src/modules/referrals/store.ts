@@ -1,0 +1,62 @@
+import { sql } from 'kysely';
+import type { Tx } from '../../db/transaction.js';
+
+export function selectReferrals(tx: Tx) {
+  return tx
+    .selectFrom('referrals as r')
+    .innerJoin('services as s', 's.id', 'r.service_id')
+    .innerJoin('contacts as c', 'c.id', 'r.contact_id')
+    .selectAll('r')
+    .select(['s.name as service_name', 'c.reference as contact_reference', 'c.handler_user_id as contact_handler_id', 'c.caller_type as contact_caller_type']);
+}
+export type ReferralRow = Awaited<ReturnType<ReturnType<typeof selectReferrals>['execute']>>[number];
+
+export function findReferral(tx: Tx, id: string) {
+  return selectReferrals(tx).where('r.id', '=', id).executeTakeFirst();
+}
+
+/** The time a referral is next due: its acknowledgement, then its first contact, while they are open. */
+export const nextDue = sql<Date | null>`case
+  when r.acknowledged_at is null and r.state = 'sent' then r.acknowledge_due_at
+  when r.first_contact_at is null and r.state in ('sent', 'acknowledged', 'accepted') then r.first_contact_due_at
+  end`;
+
+export function insertEvent(
+  tx: Tx,
+  values: {
+    referralId: string;
+    partnershipId: string;
+    organisationId: string;
+    from: string | null;
+    to: string;
+    actorUserId: string | null;
+    actorLabel?: string;
+    reasonCode?: string | null;
+    reasonText?: string | null;
+    redirectServiceId?: string | null;
+  },
+) {
+  return tx
+    .insertInto('referral_events')
+    .values({
+      referral_id: values.referralId,
+      partnership_id: values.partnershipId,
+      organisation_id: values.organisationId,
+      from_state: values.from,
+      to_state: values.to,
+      actor_user_id: values.actorUserId,
+      actor_label: values.actorLabel ?? null,
+      reason_code: values.reasonCode ?? null,
+      reason_text: values.reasonText ?? null,
+      redirect_service_id: values.redirectServiceId ?? null,
+    })
+    .execute();
+}
+
+export function eventsOf(tx: Tx, referralId: string) {
+  return tx.selectFrom('referral_events').selectAll().where('referral_id', '=', referralId).orderBy('id').execute();
+}
+
+export function attemptsOf(tx: Tx, referralId: string) {
+  return tx.selectFrom('contact_attempts').selectAll().where('referral_id', '=', referralId).orderBy('attempted_at').execute();
+}
