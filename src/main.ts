@@ -15,6 +15,8 @@ import { ROLE_LABELS, ROLES } from './modules/access/policy.js';
 import { addUser, createOrganisation, createToken, ORGANISATION_KINDS, requirePartnership } from './modules/access/service.js';
 import { listPartnerships } from './modules/access/store.js';
 import { exportDirectory, importDirectory } from './modules/directory/oruk-io.js';
+import { replay } from './modules/pathways/replay.js';
+import { parseRuleSet } from './modules/pathways/service.js';
 import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demoToken, seedDemo } from './seed/demo.js';
 import { provisionPartnership } from './seed/partnership.js';
 
@@ -193,13 +195,7 @@ directory
   .option('--partnership <slug>', 'the partnership to import into (default: the only one)')
   .action((file: string, options: { partnership?: string }) =>
     withDatabase(async (database) => {
-      if (!fs.existsSync(file)) throw new Invalid([{ field: 'file', message: `${file} does not exist` }]);
-      let document: unknown;
-      try {
-        document = JSON.parse(fs.readFileSync(file, 'utf8'));
-      } catch {
-        throw new Invalid([{ field: 'file', message: `${file} is not valid JSON` }]);
-      }
+      const document = readJson(file, 'file');
       await migrateQuietly(database);
       const slug = options.partnership ?? (await onlyPartnership(database));
       const result = await inTransaction(database.db, null, async (tx) =>
@@ -231,6 +227,48 @@ directory
       } else process.stdout.write(text);
     }),
   );
+
+program
+  .command('pathways')
+  .description('Routing rules')
+  .command('replay')
+  .description('Apply a candidate rule set to past contacts and show which proposals would change; changes nothing')
+  .requiredOption('--rules <file>', 'a JSON file: {"rules": [...]}, as GET /api/v1/pathways/rules returns')
+  .option('--since <date>', 'only contacts received on or after this date (YYYY-MM-DD)')
+  .option('--partnership <slug>', 'the partnership (default: the only one)')
+  .option('--limit <n>', 'how many changed contacts to list', '50')
+  .action((options: { rules: string; since?: string; partnership?: string; limit: string }) =>
+    withDatabase(async (database) => {
+      if (options.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.since)) {
+        throw new Invalid([{ field: '--since', message: 'must be a date, YYYY-MM-DD' }]);
+      }
+      const candidate = parseRuleSet(readJson(options.rules, '--rules'));
+      const slug = options.partnership ?? (await onlyPartnership(database));
+      const progress = (done: number, total: number) => process.stderr.write(`\rreplaying contacts: ${done}/${total}`);
+      const result = await inTransaction(database.db, null, async (tx) =>
+        replay(tx, (await requirePartnership(tx, slug)).id, candidate, {
+          ...(options.since ? { since: new Date(`${options.since}T00:00:00Z`) } : {}),
+          onProgress: progress,
+        }),
+      );
+      if (result.contacts > 0) process.stderr.write('\n');
+      console.log(`Replayed ${result.contacts} contacts against rules version ${result.rulesVersion}: ${result.changed.length} would get different proposals.`);
+      for (const change of result.changed.slice(0, Number(options.limit))) {
+        const parts = [...change.added.map((name) => `+ ${name}`), ...change.removed.map((name) => `- ${name}`)];
+        console.log(`  ${change.reference}  ${parts.join(', ')}`);
+      }
+      if (result.changed.length > Number(options.limit)) console.log(`  … and ${result.changed.length - Number(options.limit)} more (--limit)`);
+    }),
+  );
+
+function readJson(file: string, field: string): unknown {
+  if (!fs.existsSync(file)) throw new Invalid([{ field, message: `${file} does not exist` }]);
+  try {
+    return JSON.parse(fs.readFileSync(file, 'utf8'));
+  } catch {
+    throw new Invalid([{ field, message: `${file} is not valid JSON` }]);
+  }
+}
 
 async function onlyPartnership(database: Database): Promise<string> {
   const partnerships = await listPartnerships(database.db);

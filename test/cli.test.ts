@@ -9,7 +9,12 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connect.js';
+import { inTransaction } from '../src/db/transaction.js';
 import { hashToken } from '../src/modules/access/tokens.js';
+import { createContact } from '../src/modules/contacts/service.js';
+import { DEFAULT_RULES } from '../src/modules/pathways/rules.js';
+import { DASH_RIC_QUESTION_IDS } from '../src/modules/risk/dash-ric.js';
+import { submitAssessment } from '../src/modules/risk/service.js';
 
 const run = promisify(execFile);
 const BIN = path.resolve('bin/spoc.js');
@@ -97,6 +102,37 @@ describe('the spoc command', () => {
     expect(copy.services.map((s: { id: string }) => s.id).sort()).toEqual(document.services.map((s: { id: string }) => s.id).sort());
     // The default export leaves refuge addresses out.
     expect(again.stdout).not.toMatch(/Example Row|Example Close/);
+  });
+
+  it('replays a candidate rule set over past contacts, changing nothing', async () => {
+    const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dir, 'data') });
+    try {
+      const handler = await database.db.selectFrom('users').selectAll().where('email', '=', 'handler@castlebrook.example').executeTakeFirstOrThrow();
+      const actor = { userId: handler.id, partnershipId: handler.partnership_id, organisationId: handler.organisation_id, roles: ['call_handler' as const] };
+      await inTransaction(database.db, actor, async (tx) => {
+        for (const yes of [15, 15, 11, 3]) {
+          const contact = await createContact(tx, actor, { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { postcode: 'XB1 1AA' } });
+          await submitAssessment(tx, actor, contact.id, { answers: Object.fromEntries(DASH_RIC_QUESTION_IDS.map((q, i) => [q, i < yes ? 'yes' : 'no'])) as never, policeCallouts12m: 0, otherIncidents12m: 0 });
+        }
+      });
+    } finally {
+      await database.close();
+    }
+    const rules = DEFAULT_RULES.map((rule) => (rule.id === 'high-risk' ? { ...rule, propose: ['idva' as const] } : rule));
+    const file = path.join(dir, 'rules.json');
+    fs.writeFileSync(file, JSON.stringify({ rules }));
+    const replayed = await spoc(['pathways', 'replay', '--rules', file]);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toMatch(/Replayed 4 contacts against rules version 0: 2 would get different proposals\./);
+    expect(replayed.stdout.match(/- Castlebrook MARAC/g)).toHaveLength(2);
+    expect(replayed.stderr).toMatch(/replaying contacts: 4\/4/);
+    const none = await spoc(['pathways', 'replay', '--rules', file, '--since', '2999-01-01']);
+    expect(none.stdout).toMatch(/Replayed 0 contacts/);
+    fs.writeFileSync(file, JSON.stringify({ rules: [{ id: 'x', description: 'x', when: {}, propose: ['magic'] }] }));
+    const bad = await spoc(['pathways', 'replay', '--rules', file]);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/\/rules\/0\/propose\/0/);
+    expect((await spoc(['pathways', 'replay', '--rules', file, '--since', 'last week'])).stderr).toMatch(/--since: must be a date/);
   });
 
   it('refuses a second process on the same data folder', async () => {

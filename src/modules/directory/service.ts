@@ -108,6 +108,11 @@ export async function listServices(db: Kysely<DB> | Tx, actor: Actor, filter: { 
   return (await q.execute()).map((row) => toView(row, { showAddress: showAddressTo(actor, row) }));
 }
 
+/** Every service of a partnership, as the public sees them (no refuge addresses); for batch work. */
+export async function allServices(db: Kysely<DB> | Tx, partnershipId: string): Promise<ServiceView[]> {
+  return (await store.selectServices(db, partnershipId).execute()).map((row) => toView(row, { showAddress: false }));
+}
+
 export async function getService(db: Kysely<DB> | Tx, actor: Actor, id: string): Promise<ServiceView> {
   const row = await store.selectServices(db, actor.partnershipId).where('s.id', '=', id).executeTakeFirst();
   if (!row) throw new NotFound('Service');
