@@ -6,7 +6,7 @@ import { PGlitePool } from './pglite-pool.js';
 import type { DB } from './types.js';
 
 export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolSize?: number }
+  | { kind: 'postgres'; url: string; poolSize?: number; onQuery?: () => void }
   | { kind: 'pglite'; dataDir: string }
   /** In memory, optionally started from a dump (tests clone one migrated database). */
   | { kind: 'pglite-memory'; loadFrom?: Blob };
@@ -42,14 +42,14 @@ const pgTypes = {
 } as pg.CustomTypesConfig;
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
-  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize ?? 10) : openPGlite(target);
+  return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize ?? 10, target.onQuery) : openPGlite(target);
 }
 
-async function openPostgres(url: string, poolSize: number): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, onQuery?: () => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(onQuery ? { log: () => onQuery() } : {}) });
   return {
     kind: 'postgres',
     db,

@@ -1,0 +1,246 @@
+/**
+ * bench/flow: N simulated call handlers each run the full flow against a running spoc —
+ * create a contact, submit the checklist, get pathways, send 2 referrals, and the provider
+ * acknowledges and accepts — and a ceiling measured in the same run: a bare Fastify route
+ * making the same number of database round-trips.
+ *
+ *   npm run bench:flow -- --db postgres --duration 20 --concurrency 16 --rate 200
+ *   npm run bench:flow -- --db pglite
+ *
+ * It starts spoc (`spoc serve`) on a fresh database of its own: a new PostgreSQL database
+ * on 127.0.0.1:5432 (dropped afterwards) or a temporary PGlite folder.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import Fastify from 'fastify';
+import { sql } from 'kysely';
+import pg from 'pg';
+import { openDatabase, type Database } from '../../src/db/connect.js';
+import { migrate } from '../../src/db/migrate.js';
+import { DASH_RIC_QUESTION_IDS } from '../../src/modules/risk/dash-ric.js';
+import { demoToken } from '../../src/seed/demo.js';
+
+const { values: args } = parseArgs({
+  options: {
+    db: { type: 'string', default: 'postgres' },
+    duration: { type: 'string', default: '20' },
+    concurrency: { type: 'string', default: '16' },
+    rate: { type: 'string', default: '200' },
+    'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+  },
+});
+const DURATION_MS = Number(args.duration) * 1000;
+const CONCURRENCY = Number(args.concurrency);
+const RATE = Number(args.rate);
+const BIN = path.resolve('bin/spoc.js');
+const STEPS = ['create contact', 'submit checklist', 'get pathways', 'send 2 referrals', 'acknowledge', 'accept'] as const;
+type Step = (typeof STEPS)[number];
+const HANDLER = demoToken('handler@castlebrook.example');
+const IDVA = demoToken('idva@castlebrook.example');
+const answers = Object.fromEntries(DASH_RIC_QUESTION_IDS.map((id, i) => [id, i < 15 ? 'yes' : 'no']));
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+async function call(base: string, token: string, method: string, url: string, body?: unknown) {
+  const response = await fetch(base + url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await response.json()) as Record<string, any>;
+  if (response.status >= 300) throw new Error(`${method} ${url} → ${response.status} ${json.title ?? ''}`);
+  return json;
+}
+
+/** One full flow; returns each step's latency in ms. */
+async function flow(base: string, n: number): Promise<Record<Step, number>> {
+  const times = {} as Record<Step, number>;
+  const timed = async <T>(step: Step, fn: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await fn();
+    times[step] = performance.now() - start;
+    return result;
+  };
+  const contact = await timed('create contact', () =>
+    call(base, HANDLER, 'POST', '/api/v1/contacts', {
+      channel: 'phone',
+      callerType: 'victim',
+      immediateDanger: 'no',
+      person: { name: `Bench Person ${n}`, dateOfBirth: '1988-03-04', gender: 'female', postcode: 'XB2 1AA', phones: ['07700 900000'] },
+      safeContact: { phones: [{ number: '07700 900000', callSafe: true, textSafe: false, voicemailSafe: false }] },
+      children: [{ dateOfBirth: '2019-01-01' }],
+    }),
+  );
+  await timed('submit checklist', () => call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/risk-assessments`, { answers }));
+  const pathways = await timed('get pathways', () => call(base, HANDLER, 'GET', `/api/v1/contacts/${contact.id}/pathways`));
+  const chosen = pathways.proposals.filter((p: { kind: string }) => p.kind === 'idva' || p.kind === 'marac').slice(0, 2);
+  const sent = await timed('send 2 referrals', () =>
+    call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/referrals`, {
+      referrals: chosen.map((p: { serviceId: string }) => ({ serviceId: p.serviceId })),
+      consent: 'given',
+    }),
+  );
+  const idva = sent.referrals.find((r: { serviceName: string }) => r.serviceName === 'IDVA service');
+  await timed('acknowledge', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'acknowledged' }));
+  await timed('accept', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'accepted' }));
+  return times;
+}
+
+interface RunResult {
+  flows: number;
+  errors: number;
+  seconds: number;
+  perStep: Record<Step, number[]>;
+}
+
+/** Runs flows for the duration: as fast as `concurrency` workers can, or paced at `rate` flows/s. */
+async function load(run: (n: number) => Promise<Record<string, number>>, concurrency: number, rate: number | null): Promise<RunResult> {
+  const perStep = Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) as Record<Step, number[]>;
+  let flows = 0;
+  let errors = 0;
+  let started = 0;
+  const start = performance.now();
+  const end = start + DURATION_MS;
+  const worker = async () => {
+    while (performance.now() < end) {
+      const n = started++;
+      if (rate) {
+        const due = start + (n * 1000) / rate;
+        const wait = due - performance.now();
+        if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
+        if (performance.now() >= end) break;
+      }
+      try {
+        const times = await run(n);
+        for (const [step, ms] of Object.entries(times)) perStep[step as Step]?.push(ms);
+        flows += 1;
+      } catch (error) {
+        errors += 1;
+        if (errors <= 3) console.error(`  error: ${(error as Error).message}`);
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return { flows, errors, seconds: (performance.now() - start) / 1000, perStep };
+}
+
+function report(label: string, result: RunResult): void {
+  console.log(`\n${label}: ${result.flows} flows in ${result.seconds.toFixed(1)} s = ${(result.flows / result.seconds).toFixed(1)} flows/s, ${result.errors} errors`);
+  console.log(`  ${'step'.padEnd(18)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
+  for (const step of STEPS) {
+    const sorted = [...result.perStep[step]].sort((a, b) => a - b);
+    if (sorted.length === 0) continue;
+    console.log(`  ${step.padEnd(18)} ${percentile(sorted, 50).toFixed(1).padStart(8)} ${percentile(sorted, 95).toFixed(1).padStart(8)} ${percentile(sorted, 99).toFixed(1).padStart(8)}`);
+  }
+}
+
+function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const match = /spoc is running at (\S+)/.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`spoc exited with ${code}`)));
+  });
+}
+
+async function seed(env: Record<string, string>): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'seed', '--demo'], { env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
+  });
+}
+
+/** Round-trips one flow makes, counted on an in-process app over the same kind of database. */
+async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
+  if (!env.DATABASE_URL) return NaN;
+  let count = 0;
+  const database = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL, onQuery: () => (count += 1) });
+  const { buildApp } = await import('../../src/app.js');
+  const { loadConfig } = await import('../../src/config.js');
+  const app = await buildApp({ config: { ...loadConfig({}), logLevel: 'silent', jobIntervalMs: 0 }, database });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  await flow(url, -1);
+  count = 0;
+  await flow(url, -2);
+  const perFlow = count;
+  await app.close();
+  await database.close();
+  return perFlow;
+}
+
+/** The ceiling: a bare Fastify route making `trips` sequential round-trips to the same database. */
+async function ceiling(database: Database, trips: number, concurrency: number, rate: number | null): Promise<RunResult> {
+  const app = Fastify();
+  app.get('/ceiling', async () => {
+    for (let i = 0; i < trips; i += 1) await sql`select ${i}::int as i`.execute(database.db);
+    return { ok: true };
+  });
+  const url = await app.listen({ port: 0, host: '127.0.0.1' });
+  const result = await load(async () => {
+    const start = performance.now();
+    const response = await fetch(`${url}/ceiling`);
+    await response.json();
+    return { 'create contact': performance.now() - start };
+  }, concurrency, rate);
+  await app.close();
+  return result;
+}
+
+async function main(): Promise<void> {
+  const kind = args.db === 'pglite' ? 'pglite' : 'postgres';
+  const stamp = Date.now();
+  let env: Record<string, string>;
+  let cleanup: () => Promise<void>;
+  if (kind === 'postgres') {
+    const name = `spoc_bench_${stamp}`;
+    const admin = new pg.Client({ connectionString: args['pg-url'] });
+    await admin.connect();
+    await admin.query(`create database ${name}`);
+    const url = new URL(args['pg-url']!);
+    url.pathname = `/${name}`;
+    env = { DATABASE_URL: url.toString(), SPOC_DATA_DIR: '' };
+    cleanup = async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    };
+  } else {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'spoc-bench-'));
+    env = { SPOC_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '' };
+    cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
+  }
+  try {
+    await seed(env);
+    console.log(`bench/flow on ${kind}: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${DURATION_MS / 1000} s per phase, ${CONCURRENCY} handlers`);
+    const trips = kind === 'postgres' ? await roundTripsPerFlow(env) : 48;
+    console.log(`round-trips per flow: ${trips}${kind === 'pglite' ? ' (as counted on PostgreSQL)' : ''}`);
+    const { child, url } = await startSpoc(env);
+    try {
+      await flow(url, -3);
+      report('spoc, as fast as the handlers go', await load((n) => flow(url, n), CONCURRENCY, null));
+      report(`spoc, paced at ${RATE} flows/s`, await load((n) => flow(url, n), Math.max(CONCURRENCY, 64), RATE));
+    } finally {
+      child.kill('SIGTERM');
+      await new Promise((resolve) => child.on('exit', resolve));
+    }
+    // The ceiling runs on the same database, with spoc stopped (PGlite allows one process).
+    const database = kind === 'postgres' ? await openDatabase({ kind: 'postgres', url: env.DATABASE_URL! }) : await openDatabase({ kind: 'pglite', dataDir: env.SPOC_DATA_DIR! });
+    await migrate(database);
+    const top = await ceiling(database, trips, CONCURRENCY, null);
+    console.log(`\nceiling: a bare Fastify route making ${trips} round-trips: ${(top.flows / top.seconds).toFixed(1)} flows/s (p50 ${percentile([...top.perStep['create contact']].sort((a, b) => a - b), 50).toFixed(1)} ms)`);
+    await database.close();
+  } finally {
+    await cleanup();
+  }
+}
+
+await main();
