@@ -30,6 +30,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     rate: { type: 'string', default: '200' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    /** Print each request's SQL while counting round-trips (to see where they go). */
+    trace: { type: 'boolean', default: false },
   },
 });
 const DURATION_MS = Number(args.duration) * 1000;
@@ -48,6 +50,7 @@ function percentile(sorted: number[], p: number): number {
 }
 
 async function call(base: string, token: string, method: string, url: string, body?: unknown) {
+  if (args.trace) console.log(`  ${method} ${url}`);
   const response = await fetch(base + url, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
@@ -141,7 +144,9 @@ function report(label: string, result: RunResult): void {
 }
 
 function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [BIN, 'serve'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, stdio: ['ignore', 'pipe', 'inherit'] });
+  // SPOC_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
+  const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, stdio: ['ignore', 'pipe', 'inherit'] });
   return new Promise((resolve, reject) => {
     let out = '';
     child.stdout!.on('data', (chunk) => {
@@ -162,9 +167,12 @@ async function seed(env: Record<string, string>): Promise<void> {
 
 /** Round-trips one flow makes, counted on an in-process app over the same kind of database. */
 async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
-  if (!env.DATABASE_URL) return NaN;
   let count = 0;
-  const database = await openDatabase({ kind: 'postgres', url: env.DATABASE_URL, onQuery: () => (count += 1) });
+  const onQuery = (text: string) => {
+    count += 1;
+    if (args.trace) console.log(`    ${text.replace(/\s+/g, ' ').slice(0, 150)}`);
+  };
+  const database = await openDatabase(env.DATABASE_URL ? { kind: 'postgres', url: env.DATABASE_URL, onQuery } : { kind: 'pglite', dataDir: env.SPOC_DATA_DIR!, onQuery });
   const { buildApp } = await import('../../src/app.js');
   const { loadConfig } = await import('../../src/config.js');
   const app = await buildApp({ config: { ...loadConfig({}), logLevel: 'silent', jobIntervalMs: 0 }, database });
@@ -221,8 +229,8 @@ async function main(): Promise<void> {
   try {
     await seed(env);
     console.log(`bench/flow on ${kind}: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${DURATION_MS / 1000} s per phase, ${CONCURRENCY} handlers`);
-    const trips = kind === 'postgres' ? await roundTripsPerFlow(env) : 48;
-    console.log(`round-trips per flow: ${trips}${kind === 'pglite' ? ' (as counted on PostgreSQL)' : ''}`);
+    const trips = await roundTripsPerFlow(env);
+    console.log(`round-trips per flow: ${trips}`);
     const { child, url } = await startSpoc(env);
     try {
       await flow(url, -3);

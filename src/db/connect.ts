@@ -5,11 +5,19 @@ import { lockDataDir } from './lockfile.js';
 import { PGlitePool } from './pglite-pool.js';
 import type { DB } from './types.js';
 
-export type DatabaseTarget =
-  | { kind: 'postgres'; url: string; poolSize?: number; onQuery?: () => void }
+export type DatabaseTarget = (
+  | { kind: 'postgres'; url: string; poolSize?: number }
   | { kind: 'pglite'; dataDir: string }
   /** In memory, optionally started from a dump (tests clone one migrated database). */
-  | { kind: 'pglite-memory'; loadFrom?: Blob };
+  | { kind: 'pglite-memory'; loadFrom?: Blob }
+) & {
+  /** Called with each query's SQL (no parameters): for counting round-trips in benchmarks. */
+  onQuery?: (sql: string) => void;
+};
+
+function logOption(onQuery: ((sql: string) => void) | undefined) {
+  return onQuery ? { log: (event: { query: { sql: string } }) => onQuery(event.query.sql) } : {};
+}
 
 type Row = Record<string, unknown>;
 
@@ -45,11 +53,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   return target.kind === 'postgres' ? openPostgres(target.url, target.poolSize ?? 10, target.onQuery) : openPGlite(target);
 }
 
-async function openPostgres(url: string, poolSize: number, onQuery?: () => void): Promise<Database> {
+async function openPostgres(url: string, poolSize: number, onQuery?: (sql: string) => void): Promise<Database> {
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(onQuery ? { log: () => onQuery() } : {}) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }), ...logOption(onQuery) });
   return {
     kind: 'postgres',
     db,
@@ -71,6 +79,36 @@ async function openPostgres(url: string, poolSize: number, onQuery?: () => void)
   };
 }
 
+/**
+ * Kysely's queries as named prepared statements: PostgreSQL parses and plans each distinct
+ * query once per connection instead of on every call. Kysely emits the same text for the
+ * same query shape, so there are few distinct texts; past a bound, queries go unnamed.
+ */
+function preparing(pool: pg.Pool): pg.Pool {
+  const names = new Map<string, string>();
+  const nameOf = (text: string): string | undefined => {
+    let name = names.get(text);
+    if (name === undefined && names.size < 2000) {
+      name = `k${names.size}`;
+      names.set(text, name);
+    }
+    return name;
+  };
+  const prepared = new WeakSet<pg.PoolClient>();
+  pool.on('connect', (client) => {
+    if (prepared.has(client as pg.PoolClient)) return;
+    prepared.add(client as pg.PoolClient);
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    client.query = ((first: unknown, ...rest: unknown[]) => {
+      const values = rest[0];
+      if (typeof first !== 'string' || !Array.isArray(values) || values.length === 0 || rest.length > 1) return query(first, ...rest);
+      const name = nameOf(first);
+      return query(name ? { name, text: first, values } : { text: first, values });
+    }) as typeof client.query;
+  });
+  return pool;
+}
+
 async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' | 'pglite-memory' }>): Promise<Database> {
   const unlock = target.kind === 'pglite' ? lockDataDir(target.dataDir) : () => undefined;
   let pglite: PGlite;
@@ -85,7 +123,7 @@ async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' | 'pg
     throw error;
   }
   const pool = new PGlitePool(pglite);
-  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }) });
+  const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: pool as unknown as pg.Pool }), ...logOption(target.onQuery) });
   return {
     kind: 'pglite',
     db,

@@ -110,8 +110,8 @@ export async function createContact(tx: Tx, actor: Actor, input: NewContact): Pr
  * Loads a contact the actor may act on, or Refused: audited, and answered exactly as a
  * missing record is, so it tells the caller nothing.
  */
-export async function loadContact(tx: Tx, actor: Actor, id: string, action: ContactAction, auditAction: string) {
-  const row = await store.findContact(tx, id);
+export async function loadContact(tx: Tx, actor: Actor, id: string, action: ContactAction, auditAction: string, lock = false) {
+  const row = await store.findContact(tx, id, lock);
   if (!row || !mayActOnContact(actor, action, row)) {
     throw new Refused('Contact', { action: auditAction, recordType: 'contact', recordId: id });
   }

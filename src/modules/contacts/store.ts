@@ -32,11 +32,18 @@ export async function insertContact(tx: Tx, values: Insertable) {
 }
 
 /** A contact and the organisations it is shared with, whoever may see it (the service decides). */
-export async function findContact(tx: Tx, id: string) {
-  const row = await tx.selectFrom('contacts').selectAll().where('id', '=', id).executeTakeFirst();
+/** A contact with the organisations it is shared with; `lock` holds it until the transaction ends. */
+export async function findContact(tx: Tx, id: string, lock = false) {
+  let query = tx
+    .selectFrom('contacts as c')
+    .selectAll('c')
+    .select(sql<string[]>`array(select s.organisation_id::text from contact_shares s where s.contact_id = c.id)`.as('shared_with'))
+    .where('c.id', '=', id);
+  if (lock) query = query.forUpdate('c');
+  const row = await query.executeTakeFirst();
   if (!row) return undefined;
-  const shares = await tx.selectFrom('contact_shares').select('organisation_id').where('contact_id', '=', id).execute();
-  return { ...row, sharedWith: shares.map((s) => s.organisation_id) };
+  const { shared_with: sharedWith, ...contact } = row;
+  return { ...contact, sharedWith };
 }
 export type ContactRow = NonNullable<Awaited<ReturnType<typeof findContact>>>;
 

@@ -62,20 +62,24 @@ export async function saveRules(tx: Tx, actor: Actor, candidate: unknown) {
   return { version: version + 1, rules };
 }
 
-/** Proposals for a contact the caller has loaded (no access check or audit here). */
-export async function pathwaysOf(tx: Tx, actor: Actor, contact: ContactView, rules: Rule[], now = new Date()): Promise<PathwayResult> {
+/**
+ * Proposals for a contact the caller has loaded (no access check or audit here), with the
+ * assessment and the directory they were made from, so a caller acting on them reads neither twice.
+ */
+export async function pathwaysOf(tx: Tx, actor: Actor, contact: ContactView, rules: Rule[], now = new Date()) {
   const assessment = await currentAssessmentOf(tx, contact.id);
   const services = await listServices(tx, actor, {});
-  return propose(factsOf(contact, (assessment?.level as RiskLevel | undefined) ?? null, now), rules, services, (service, level) =>
+  const result: PathwayResult = propose(factsOf(contact, (assessment?.level as RiskLevel | undefined) ?? null, now), rules, services, (service, level) =>
     deadlinesFor(service, level, now),
   );
+  return { result, assessment, services };
 }
 
 export async function pathwaysFor(tx: Tx, actor: Actor, contactId: string) {
   requirePermission(actor, 'referral:create');
   const row = await loadContact(tx, actor, contactId, 'read', 'pathways.read');
   const { version, rules } = await currentRules(tx, actor.partnershipId);
-  const result = await pathwaysOf(tx, actor, contactView(row), rules);
+  const { result } = await pathwaysOf(tx, actor, contactView(row), rules);
   await audit(tx, actor, { action: 'pathways.read', recordType: 'contact', recordId: contactId, details: { rulesVersion: version } });
   return { contactId, rulesVersion: version, ...result };
 }

@@ -46,9 +46,25 @@ function localDay(instant: number): LocalDay {
   return { year: local.getFullYear(), month: local.getMonth(), day: local.getDate() };
 }
 
+/** Local wall-clock times to instants, remembered: the same few opening times recur every day. */
+const instants = new Map<string, number>();
+
 function at(day: LocalDay, time: string): number {
-  const [hours, minutes] = time.split(':').map(Number) as [number, number];
-  return new TZDate(day.year, day.month, day.day, hours, minutes, ZONE).getTime();
+  const key = `${day.year}-${day.month}-${day.day} ${time}`;
+  let instant = instants.get(key);
+  if (instant === undefined) {
+    const [hours, minutes] = time.split(':').map(Number) as [number, number];
+    instant = new TZDate(day.year, day.month, day.day, hours, minutes, ZONE).getTime();
+    if (instants.size >= 20_000) instants.clear();
+    instants.set(key, instant);
+  }
+  return instant;
+}
+
+/** The calendar day `offset` days after `day`, and its weekday: calendar arithmetic needs no time zone. */
+function dayAfter(day: LocalDay, offset: number): LocalDay & { weekday: Weekday } {
+  const date = new Date(Date.UTC(day.year, day.month, day.day + offset));
+  return { year: date.getUTCFullYear(), month: date.getUTCMonth(), day: date.getUTCDate(), weekday: WEEKDAYS[date.getUTCDay()]! };
 }
 
 function isoDate(day: LocalDay): string {
@@ -59,15 +75,14 @@ function isoDate(day: LocalDay): string {
 function* openDays(from: number, slots: OpeningSlot[], isHoliday: (date: string) => boolean): Generator<Interval[]> {
   const first = localDay(from);
   for (let offset = 0; offset < MAX_DAYS; offset += 1) {
-    const day = localDay(new TZDate(first.year, first.month, first.day + offset, 12, 0, ZONE).getTime());
-    const weekday = WEEKDAYS[new TZDate(day.year, day.month, day.day, 12, 0, ZONE).getDay()]!;
+    const { weekday, ...day } = dayAfter(first, offset);
     if (isHoliday(isoDate(day))) {
       yield [];
       continue;
     }
     yield slots
       .filter((slot) => slot.day === weekday)
-      .map((slot) => ({ start: at(day, slot.opens), end: slot.closes === '24:00' ? at({ ...day, day: day.day + 1 }, '00:00') : at(day, slot.closes) }))
+      .map((slot) => ({ start: at(day, slot.opens), end: slot.closes === '24:00' ? at(dayAfter(day, 1), '00:00') : at(day, slot.closes) }))
       .sort((a, b) => a.start - b.start);
   }
 }

@@ -27,8 +27,9 @@ export function relationTo(actor: Actor, referral: store.ReferralRow): Relation 
   return null;
 }
 
-async function loadReferral(tx: Tx, actor: Actor, id: string, allowed: readonly Relation[], action: string) {
-  const row = await store.findReferral(tx, id);
+/** A referral the actor stands to in an allowed way; `lock` holds it until the transaction ends. */
+async function loadReferral(tx: Tx, actor: Actor, id: string, allowed: readonly Relation[], action: string, lock = false) {
+  const row = await (lock ? store.selectReferrals(tx).where('r.id', '=', id).forUpdate('r').executeTakeFirst() : store.findReferral(tx, id));
   const relation = row ? relationTo(actor, row) : null;
   if (!row || !relation || !allowed.includes(relation)) {
     throw new Refused('Referral', { action, recordType: 'referral', recordId: id });
@@ -89,12 +90,13 @@ export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, inp
   ids.forEach((id, i) => ids.indexOf(id) !== i && errors.push({ field: `/referrals/${i}/serviceId`, message: 'is listed twice' }));
   const { rules } = await currentRules(tx, actor.partnershipId);
   const now = new Date();
-  const proposals = new Map((await pathwaysOf(tx, actor, contact, rules, now)).proposals.map((p) => [p.serviceId, p]));
-  const assessment = await currentAssessmentOf(tx, contactId);
+  const { result, assessment, services } = await pathwaysOf(tx, actor, contact, rules, now);
+  const proposals = new Map(result.proposals.map((p) => [p.serviceId, p]));
+  const directory = new Map(services.map((service) => [service.id, service]));
   const level = (assessment?.level ?? 'standard') as RiskLevel;
   const chosen = [];
   for (const [i, choice] of input.referrals.entries()) {
-    const service = await getService(tx, actor, choice.serviceId).catch(() => null);
+    const service = directory.get(choice.serviceId);
     if (!service || service.status !== 'active') {
       errors.push({ field: `/referrals/${i}/serviceId`, message: 'is not an active service of this partnership' });
       continue;
@@ -116,51 +118,65 @@ export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, inp
     const decider = await tx.selectFrom('users').select('id').where('id', '=', input.decidedBy).where('partnership_id', '=', actor.partnershipId).executeTakeFirst();
     if (!decider) throw Invalid.field('/decidedBy', 'is not a user of this partnership');
   }
+  const live = await tx
+    .selectFrom('referrals')
+    .select(['id', 'service_id'])
+    .where('contact_id', '=', contactId)
+    .where('service_id', 'in', chosen.map((c) => c.service.id))
+    .where('state', 'not in', ENDED as ReferralState[])
+    .executeTakeFirst();
+  if (live) throw new Conflict(`This contact already has a live referral to ${directory.get(live.service_id)!.name} (${live.id})`);
 
-  const created: string[] = [];
-  for (const { service, ruleId, reason } of chosen) {
-    const live = await tx
-      .selectFrom('referrals')
-      .select('id')
-      .where('contact_id', '=', contactId)
-      .where('service_id', '=', service.id)
-      .where('state', 'not in', ENDED as ReferralState[])
-      .executeTakeFirst();
-    if (live) throw new Conflict(`This contact already has a live referral to ${service.name} (${live.id})`);
-    const due = deadlinesFor(service, level, now);
-    const { id } = await tx
-      .insertInto('referrals')
-      .values({
-        partnership_id: actor.partnershipId,
-        organisation_id: service.organisationId,
-        referring_organisation_id: actor.organisationId,
-        referred_by: actor.userId,
-        contact_id: contactId,
-        service_id: service.id,
-        risk_assessment_id: assessment?.id ?? null,
-        risk_level: level,
-        rule_id: ruleId,
-        added_reason: reason,
-        consent: input.consent,
-        lawful_basis: input.lawfulBasis ?? null,
-        consent_decided_by: input.decidedBy ?? actor.userId,
-        state: 'sent',
-        acknowledge_due_at: new Date(due.acknowledgeBy),
-        first_contact_due_at: new Date(due.firstContactBy),
-        replaces_referral_id: replaces?.id ?? null,
-      })
-      .returning('id')
-      .executeTakeFirstOrThrow();
-    await store.insertEvent(tx, { referralId: id, partnershipId: actor.partnershipId, organisationId: actor.organisationId, from: null, to: 'sent', actorUserId: actor.userId });
-    // Tell it once: the receiving organisation sees the whole contact (a perpetrator's contact is read through the referral only).
-    if (contact.callerType !== 'perpetrator' && service.organisationId !== contactRow.organisation_id) {
-      await shareWith(tx, actor, contactId, service.organisationId, `referral ${id}`);
-    }
-    await audit(tx, actor, { action: 'referral.create', recordType: 'referral', recordId: id, details: { contactId, serviceId: service.id, consent: input.consent } });
-    created.push(id);
+  const inserted = await tx
+    .insertInto('referrals')
+    .values(
+      chosen.map(({ service, ruleId, reason }) => {
+        const due = deadlinesFor(service, level, now);
+        return {
+          partnership_id: actor.partnershipId,
+          organisation_id: service.organisationId,
+          referring_organisation_id: actor.organisationId,
+          referred_by: actor.userId,
+          contact_id: contactId,
+          service_id: service.id,
+          risk_assessment_id: assessment?.id ?? null,
+          risk_level: level,
+          rule_id: ruleId,
+          added_reason: reason,
+          consent: input.consent,
+          lawful_basis: input.lawfulBasis ?? null,
+          consent_decided_by: input.decidedBy ?? actor.userId,
+          state: 'sent',
+          acknowledge_due_at: new Date(due.acknowledgeBy),
+          first_contact_due_at: new Date(due.firstContactBy),
+          replaces_referral_id: replaces?.id ?? null,
+        };
+      }),
+    )
+    .returningAll()
+    .execute();
+  await store.insertEvents(
+    tx,
+    inserted.map((row) => ({ referralId: row.id, partnershipId: actor.partnershipId, organisationId: actor.organisationId, from: null, to: 'sent', actorUserId: actor.userId })),
+  );
+  // Tell it once: the receiving organisation sees the whole contact (a perpetrator's contact is read through the referral only).
+  if (contact.callerType !== 'perpetrator') {
+    const receivers = new Map(inserted.filter((row) => row.organisation_id !== contactRow.organisation_id).map((row) => [row.organisation_id, row.id]));
+    for (const [organisationId, referralId] of receivers) await shareWith(tx, actor, contactId, organisationId, `referral ${referralId}`);
   }
+  await audit(
+    tx,
+    actor,
+    inserted.map((row) => ({ action: 'referral.create', recordType: 'referral', recordId: row.id, details: { contactId, serviceId: row.service_id, consent: input.consent } })),
+  );
   await markStatus(tx, contactId, 'referred');
-  const rows = await store.selectReferrals(tx).where('r.id', 'in', created).execute();
+  const rows: store.ReferralRow[] = inserted.map((row) => ({
+    ...row,
+    service_name: directory.get(row.service_id)!.name,
+    contact_reference: contactRow.reference,
+    contact_handler_id: contactRow.handler_user_id,
+    contact_caller_type: contactRow.caller_type,
+  }));
   return { referrals: rows.map((row) => toView(row, now)) };
 }
 
@@ -238,10 +254,9 @@ export async function referralsOfContact(tx: Tx, actor: Actor, contactId: string
 
 export async function transition(tx: Tx, actor: Actor, id: string, input: Transition) {
   requirePermission(actor, 'referral:act');
-  const { row, relation } = await loadReferral(tx, actor, id, ['receiver', 'sender'], 'referral.transition');
-  // Lock the referral so two people acting at once cannot both move it.
-  await tx.selectFrom('referrals').select('id').where('id', '=', id).forUpdate().execute();
-  const current = (await tx.selectFrom('referrals').select('state').where('id', '=', id).executeTakeFirstOrThrow()).state as ReferralState;
+  // Locked, so two people acting at once cannot both move it: the second sees the first's result.
+  const { row, relation } = await loadReferral(tx, actor, id, ['receiver', 'sender'], 'referral.transition', true);
+  const current = row.state as ReferralState;
   const target = input.to as ReferralState;
   if (!canMove(current, target)) {
     throw new Conflict(`A ${current} referral cannot become ${target}`, allowedFrom(current).filter((s) => MOVED_BY[s] !== 'attempts'));
@@ -256,16 +271,13 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
   }
   if (errors.length > 0) throw new Invalid(errors);
   const now = new Date();
-  await tx
-    .updateTable('referrals')
-    .set({
-      state: target,
-      updated_at: now,
-      // Accepting without a separate acknowledgement acknowledges too.
-      ...(row.acknowledged_at === null && target !== 'withdrawn' ? { acknowledged_at: now } : {}),
-    })
-    .where('id', '=', id)
-    .execute();
+  const changes = {
+    state: target,
+    updated_at: now,
+    // Accepting without a separate acknowledgement acknowledges too.
+    ...(row.acknowledged_at === null && target !== 'withdrawn' ? { acknowledged_at: now } : {}),
+  };
+  await tx.updateTable('referrals').set(changes).where('id', '=', id).execute();
   await store.insertEvent(tx, {
     referralId: id,
     partnershipId: actor.partnershipId,
@@ -278,7 +290,7 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
     redirectServiceId: input.redirectServiceId ?? null,
   });
   await audit(tx, actor, { action: 'referral.transition', recordType: 'referral', recordId: id, details: { from: current, to: target } });
-  return toView((await store.findReferral(tx, id))!);
+  return toView({ ...row, ...changes }, now);
 }
 
 /** A contact attempt (SPEC §5): refused unless the channel is marked safe for this person. */

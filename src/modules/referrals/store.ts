@@ -21,35 +21,42 @@ export const nextDue = sql<Date | null>`case
   when r.first_contact_at is null and r.state in ('sent', 'acknowledged', 'accepted') then r.first_contact_due_at
   end`;
 
-export function insertEvent(
-  tx: Tx,
-  values: {
-    referralId: string;
-    partnershipId: string;
-    organisationId: string;
-    from: string | null;
-    to: string;
-    actorUserId: string | null;
-    actorLabel?: string;
-    reasonCode?: string | null;
-    reasonText?: string | null;
-    redirectServiceId?: string | null;
-  },
-) {
-  return tx
+export interface NewEvent {
+  referralId: string;
+  partnershipId: string;
+  organisationId: string;
+  from: string | null;
+  to: string;
+  actorUserId: string | null;
+  actorLabel?: string;
+  reasonCode?: string | null;
+  reasonText?: string | null;
+  redirectServiceId?: string | null;
+}
+
+export function insertEvent(tx: Tx, event: NewEvent) {
+  return insertEvents(tx, [event]);
+}
+
+/** Lifecycle events, append-only, in one statement. */
+export async function insertEvents(tx: Tx, events: NewEvent[]): Promise<void> {
+  if (events.length === 0) return;
+  await tx
     .insertInto('referral_events')
-    .values({
-      referral_id: values.referralId,
-      partnership_id: values.partnershipId,
-      organisation_id: values.organisationId,
-      from_state: values.from,
-      to_state: values.to,
-      actor_user_id: values.actorUserId,
-      actor_label: values.actorLabel ?? null,
-      reason_code: values.reasonCode ?? null,
-      reason_text: values.reasonText ?? null,
-      redirect_service_id: values.redirectServiceId ?? null,
-    })
+    .values(
+      events.map((values) => ({
+        referral_id: values.referralId,
+        partnership_id: values.partnershipId,
+        organisation_id: values.organisationId,
+        from_state: values.from,
+        to_state: values.to,
+        actor_user_id: values.actorUserId,
+        actor_label: values.actorLabel ?? null,
+        reason_code: values.reasonCode ?? null,
+        reason_text: values.reasonText ?? null,
+        redirect_service_id: values.redirectServiceId ?? null,
+      })),
+    )
     .execute();
 }
 

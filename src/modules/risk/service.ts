@@ -46,9 +46,8 @@ function toView(row: store.AssessmentRow): AssessmentView {
 /** Scores and stores a completed checklist; it supersedes the contact's current one. */
 export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, input: NewAssessment): Promise<AssessmentView> {
   requirePermission(actor, 'risk:assess');
-  await loadContact(tx, actor, contactId, 'read', 'risk.assess');
-  // One assessment at a time per contact, so two cannot supersede the same one.
-  await tx.selectFrom('contacts').select('id').where('id', '=', contactId).forUpdate().execute();
+  // Locked: one assessment at a time per contact, so two cannot supersede the same one.
+  await loadContact(tx, actor, contactId, 'read', 'risk.assess', true);
   const { row: questionnaire, definition } = await currentDefinition(tx, actor.partnershipId);
   const result = score(
     definition,
@@ -61,7 +60,7 @@ export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, 
     await thresholds(tx, actor.partnershipId),
   );
   const previous = (await store.assessmentsOf(tx, contactId)).find((a) => a.current);
-  const { id } = await store.insertAssessment(tx, {
+  const created = await store.insertAssessment(tx, {
     partnership_id: actor.partnershipId,
     organisation_id: actor.organisationId,
     contact_id: contactId,
@@ -82,11 +81,10 @@ export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, 
   await audit(tx, actor, {
     action: 'risk.assess',
     recordType: 'risk_assessment',
-    recordId: id,
+    recordId: created.id,
     details: { contactId, level: result.level, supersedes: previous?.id ?? null },
   });
-  const created = (await store.assessmentsOf(tx, contactId)).find((a) => a.id === id)!;
-  return toView(created);
+  return toView({ ...created, questionnaire_code: questionnaire.code, questionnaire_version: questionnaire.version, current: true });
 }
 
 export async function listAssessments(tx: Tx, actor: Actor, contactId: string): Promise<AssessmentView[]> {

@@ -69,5 +69,5 @@ export function assessmentsOf(tx: Tx, contactId: string) {
 export type AssessmentRow = Awaited<ReturnType<typeof assessmentsOf>>[number];
 
 export function insertAssessment(tx: Tx, values: Parameters<ReturnType<Tx['insertInto']>['values']>[0]) {
-  return tx.insertInto('risk_assessments').values(values as never).returning('id').executeTakeFirstOrThrow();
+  return tx.insertInto('risk_assessments').values(values as never).returningAll().executeTakeFirstOrThrow();
 }
