@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
 import type { Tx } from '../db/transaction.js';
 import { Invalid } from '../lib/errors.js';
 import { toJson } from '../lib/json.js';
@@ -8,6 +9,11 @@ import { audit } from '../modules/access/audit.js';
 import { asActor } from './route-kit.js';
 
 const KEY = /^[\x21-\x7e]{1,200}$/;
+
+/** The `Idempotency-Key` header of a creating route, for its schema (and so for OpenAPI). */
+export const IdempotencyHeader = Type.Object({
+  'idempotency-key': Type.Optional(Type.String({ description: 'Retry safely: a retry with the same key returns the first answer' })),
+});
 
 /**
  * Runs a creating operation at most once per `Idempotency-Key` (per user): the key is

@@ -1,12 +1,9 @@
 import { Type } from 'typebox';
-import { idempotent } from '../../http/idempotency.js';
+import { IdempotencyHeader, idempotent } from '../../http/idempotency.js';
 import { asActor, IdParams, problemResponses, type RoutePlugin } from '../../http/route-kit.js';
 import { ContactList, ContactListQuery, ContactPatch, ContactView, NewContact, NewShare } from './schema.js';
 import * as service from './service.js';
 
-const idempotencyHeader = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Retry safely: a retry with the same key returns the first answer' })),
-});
 
 export const contactRoutes: RoutePlugin = async (app) => {
   const tags = ['contacts'];
@@ -18,7 +15,7 @@ export const contactRoutes: RoutePlugin = async (app) => {
       schema: {
         tags,
         summary: 'Record a contact (a call, a web self-referral, a professional referral)',
-        headers: idempotencyHeader,
+        headers: IdempotencyHeader,
         body: NewContact,
         response: { 201: ContactView, ...problemResponses },
       },

@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { idempotent } from '../../http/idempotency.js';
+import { IdempotencyHeader, idempotent } from '../../http/idempotency.js';
 import { asActor, IdParams, problemResponses, type RoutePlugin } from '../../http/route-kit.js';
 import { listEscalations } from './escalations.js';
 import {
@@ -16,9 +16,6 @@ import {
 import * as service from './service.js';
 
 const Referrals = Type.Object({ referrals: Type.Array(ReferralView) });
-const idempotencyHeader = Type.Object({
-  'idempotency-key': Type.Optional(Type.String({ description: 'Retry safely: a retry with the same key returns the first answer' })),
-});
 
 export const referralRoutes: RoutePlugin = async (app) => {
   const tags = ['referrals'];
@@ -31,7 +28,7 @@ export const referralRoutes: RoutePlugin = async (app) => {
         tags,
         summary: 'Send referrals to one or more services for a contact, with consent or the lawful basis',
         params: IdParams,
-        headers: idempotencyHeader,
+        headers: IdempotencyHeader,
         body: NewReferrals,
         response: { 201: Referrals, ...problemResponses, 409: Type.Ref('Problem') },
       },
@@ -103,7 +100,7 @@ export const referralRoutes: RoutePlugin = async (app) => {
         tags,
         summary: 'Record an attempt to reach the person: only on a channel marked safe',
         params: IdParams,
-        headers: idempotencyHeader,
+        headers: IdempotencyHeader,
         body: NewContactAttempt,
         response: { 201: Type.Object({ id: Type.String(), referral: ReferralView }), ...problemResponses, 409: Type.Ref('Problem') },
       },

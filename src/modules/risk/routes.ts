@@ -1,5 +1,5 @@
 import { Type } from 'typebox';
-import { idempotent } from '../../http/idempotency.js';
+import { IdempotencyHeader, idempotent } from '../../http/idempotency.js';
 import { asActor, IdParams, problemResponses, type RoutePlugin } from '../../http/route-kit.js';
 import { AssessmentView, NewAssessment, OfficialWording, QuestionnaireView } from './schema.js';
 import * as service from './service.js';
@@ -15,6 +15,7 @@ export const riskRoutes: RoutePlugin = async (app) => {
         tags,
         summary: 'Submit a completed DASH RIC for a contact: scored, classified, stored immutably',
         params: IdParams,
+        headers: IdempotencyHeader,
         body: NewAssessment,
         response: { 201: AssessmentView, ...problemResponses },
       },
