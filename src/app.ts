@@ -20,6 +20,7 @@ import { riskRoutes } from './modules/risk/routes.js';
 import { pathwayRoutes } from './modules/pathways/routes.js';
 import { referralRoutes } from './modules/referrals/routes.js';
 import { startJobs } from './jobs/runner.js';
+import { webApp } from './web/plugin.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -74,6 +75,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(pathwayRoutes, { prefix: '/api/v1' });
   await app.register(referralRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
+  await app.register(webApp);
   if (config.jobIntervalMs > 0) {
     const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs);
     app.addHook('onClose', stopJobs);

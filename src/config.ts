@@ -15,6 +15,8 @@ export interface Config {
   publicUrl: string | undefined;
   /** How often background work (the response-clock check) runs; 0 turns it off. */
   jobIntervalMs: number;
+  /** A staff web session ends after this long without a request. */
+  sessionIdleMinutes: number;
 }
 
 export class ConfigError extends Error {}
@@ -54,5 +56,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicPartnership: env.SPOC_PUBLIC_PARTNERSHIP || undefined,
     publicUrl,
     jobIntervalMs: integer(env, 'SPOC_JOB_INTERVAL_MS', 60_000, 0, 24 * 60 * 60 * 1000),
+    sessionIdleMinutes: integer(env, 'SPOC_SESSION_IDLE_MINUTES', 30, 2, 12 * 60),
   };
 }

@@ -49,7 +49,7 @@ async function serve(options: { seedDemoIfEmpty: boolean }): Promise<void> {
   const app = await buildApp({ config, database });
   const url = await app.listen({ port: config.port, host: config.host });
   const isDemo = (await listPartnerships(database.db)).some((p) => p.slug === DEMO_SLUG && p.is_demo);
-  console.log(`\nspoc is running at ${url}\n  API documentation (OpenAPI 3.1): ${url}/openapi.json\n  health: ${url}/health\n  Open Referral UK directory: ${url}/oruk/`);
+  console.log(`\nspoc is running at ${url}\n  staff web app: ${url}/\n  API documentation (OpenAPI 3.1): ${url}/openapi.json\n  health: ${url}/health\n  Open Referral UK directory: ${url}/oruk/`);
   if (isDemo) printDemoAccounts(url, seeded);
   const stop = async (signal: string) => {
     console.error(`${signal}: stopping`);

@@ -72,29 +72,36 @@ describe('the directory over the API', () => {
     expect(list.body.map((o: { id: string }) => o.id).sort()).toEqual(Object.values(p.orgs).sort());
   });
 
-  it('documents every route in OpenAPI 3.1', async () => {
+  it('documents every API route in OpenAPI 3.1 (and no web page)', async () => {
     const doc = await t.client.get('/openapi.json');
     expect(doc.body.openapi).toBe('3.1.0');
     const documented = Object.entries(doc.body.paths as Record<string, Record<string, unknown>>).flatMap(([path, methods]) =>
       Object.keys(methods).map((m) => `${m.toUpperCase()} ${path}`),
     );
-    const served = servedRoutes(t.app.printRoutes({ commonPrefix: false })).filter((r) => r !== 'GET /openapi.json');
+    const all = servedRoutes(t.app.printRoutes({ commonPrefix: false }));
+    const served = all.filter((r) => /^\w+ \/(api|oruk|health)/.test(r));
     expect(served.length).toBeGreaterThan(15);
     for (const route of served) expect(documented).toContain(route);
+    // The staff web app's pages are served, and kept out of the API description.
+    expect(all).toContain('GET /calls/new');
+    expect(documented.filter((r) => !/^\w+ \/(api|oruk|health)/.test(r))).toEqual([]);
   });
 });
 
 /** Every route in Fastify's printed tree, as "METHOD /path/{param}" (HEAD left out). */
 function servedRoutes(tree: string): string[] {
-  const stack: string[] = [];
+  // paths[d] is the full path of the last node seen at depth d.
+  const paths: string[] = [];
   const routes: string[] = [];
   for (const line of tree.split('\n')) {
-    const match = /^(.*?)(\/\S*) \(([^)]+)\)$/.exec(line);
+    const match = /^([│├└─\s]*)(\S+) \(([^)]+)\)$/.exec(line);
     if (!match) continue;
-    const depth = match[1]!.length / 4 - 1;
-    stack.length = depth;
-    const path = stack.join('') + match[2]!;
-    stack.push(match[2]!);
+    const depth = match[1]!.length / 4;
+    const parent = depth > 1 ? paths[depth - 2]! : '';
+    const segment = match[2]!;
+    const path = parent === '' || parent.endsWith('/') || segment.startsWith('/') ? parent + segment : `${parent}/${segment}`;
+    paths[depth - 1] = path;
+    paths.length = depth;
     for (const method of match[3]!.split(', ')) {
       if (method !== 'HEAD') routes.push(`${method} ${path.replace(/:(\w+)/g, '{$1}')}`);
     }

@@ -54,6 +54,18 @@ export interface ApiTokensTable {
   last_used_at: Date | null;
 }
 
+export interface WebSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  partnership_id: string;
+  user_id: string;
+  created_at: CreatedAt;
+  last_seen_at: Generated<Date>;
+  expires_at: Date;
+  second_factor_at: Date | null;
+  revoked_at: Date | null;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   at: CreatedAt;
@@ -264,6 +276,7 @@ export interface DB {
   organisations: OrganisationsTable;
   users: UsersTable;
   api_tokens: ApiTokensTable;
+  web_sessions: WebSessionsTable;
   audit_events: AuditEventsTable;
   services: ServicesTable;
   need_definitions: NeedDefinitionsTable;

@@ -11,6 +11,8 @@ declare module 'fastify' {
     permission?: Permission;
     /** Open without sign-in (health, API docs, the Open Referral UK feed). */
     public?: boolean;
+    /** A page of the staff web app: signed in by session cookie (src/web/session.ts), not bearer token. */
+    web?: boolean;
   }
   interface FastifyRequest {
     actor: Actor | null;
@@ -31,6 +33,11 @@ export function setUpAuth(app: FastifyInstance): void {
   app.decorateRequest('actor', null);
 
   app.addHook('onRoute', (route) => {
+    // Static files of the web app (stylesheets, scripts, images): public by nature.
+    if (route.url.startsWith('/assets/')) {
+      route.config = { ...route.config, public: true, web: true };
+      return;
+    }
     const config = route.config ?? {};
     if (!config.permission && !config.public) {
       throw new Error(`Route ${String(route.method)} ${route.url} declares neither a permission nor public`);
@@ -40,7 +47,7 @@ export function setUpAuth(app: FastifyInstance): void {
   app.addHook('onRequest', async (request) => {
     if (request.is404) return;
     const config = request.routeOptions.config;
-    if (config.public) return;
+    if (config.public || config.web) return;
     const header = request.headers.authorization ?? '';
     const match = /^Bearer\s+(\S+)$/i.exec(header);
     if (!match) throw new Unauthorised();

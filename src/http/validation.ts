@@ -5,7 +5,7 @@ import type { FastifyInstance } from 'fastify';
 // ajv-formats is CommonJS; its default export arrives wrapped under ESM.
 const addFormats = (addFormatsModule as unknown as { default: (ajv: Ajv) => Ajv }).default;
 
-function buildAjv(options: Options): Ajv {
+export function buildAjv(options: Options): Ajv {
   const ajv = new Ajv({
     // Name every bad field, not only the first; refuse unknown fields instead of dropping them.
     allErrors: true,

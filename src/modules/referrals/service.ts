@@ -196,6 +196,22 @@ export async function inbox(tx: Tx, actor: Actor, query: InboxQuery) {
   return { items: rows.map((row) => toView(row, now)), page: query.page, perPage: query.perPage };
 }
 
+/** Live referrals my organisation sent (the SPOC's view of its clocks), soonest deadline first. */
+export async function sentBy(tx: Tx, actor: Actor) {
+  requirePermission(actor, 'escalation:read');
+  const rows = await store
+    .selectReferrals(tx)
+    .where('r.partnership_id', '=', actor.partnershipId)
+    .where('r.referring_organisation_id', '=', actor.organisationId)
+    .where('r.state', 'in', ['sent', 'acknowledged', 'accepted'])
+    .orderBy(store.nextDue, (ob) => ob.asc().nullsLast())
+    .limit(500)
+    .execute();
+  await audit(tx, actor, rows.map((row) => ({ action: 'referral.list', recordType: 'referral', recordId: row.id })));
+  const now = new Date();
+  return rows.map((row) => toView(row, now));
+}
+
 /** What a perpetrator's referral shows: who they are and how to reach them, nothing of any victim. */
 function perpetratorSafe(contact: ContactView): Partial<ContactView> {
   const { id, reference, channel, callerType, receivedAt, person, safeContact, needs, status } = contact;

@@ -1,0 +1,100 @@
+/** Words for the codes the pages show, and the radio/checkbox items built from them. */
+import { DECLINE_REASONS, CLOSE_REASONS } from '../modules/referrals/lifecycle.js';
+
+export interface Item {
+  value: string;
+  text: string;
+}
+
+export const DANGER_ITEMS: Item[] = [
+  { value: 'yes', text: 'Yes' },
+  { value: 'no', text: 'No' },
+  { value: 'not_known', text: 'Not known' },
+];
+
+export const CALLER_TYPE_ITEMS: Item[] = [
+  { value: 'victim', text: 'The person experiencing abuse' },
+  { value: 'family_friend', text: 'A family member or friend' },
+  { value: 'professional', text: 'A professional' },
+  { value: 'perpetrator', text: 'Someone worried about their own behaviour' },
+  { value: 'other', text: 'Someone else' },
+];
+
+export const CHANNEL_ITEMS: Item[] = [
+  { value: 'phone', text: 'Phone' },
+  { value: 'web_self_referral', text: 'Web self-referral' },
+  { value: 'professional_referral', text: 'Professional referral' },
+  { value: 'email', text: 'Email' },
+  { value: 'in_person', text: 'In person' },
+  { value: 'other', text: 'Other' },
+];
+
+export const GENDER_ITEMS: Item[] = [
+  { value: 'female', text: 'Female' },
+  { value: 'male', text: 'Male' },
+  { value: 'non_binary', text: 'Non-binary' },
+  { value: 'other', text: 'Other' },
+  { value: 'not_known', text: 'Not known' },
+];
+
+export const CONSENT_ITEMS: Item[] = [
+  { value: 'given', text: 'Yes, they agree to the referral' },
+  { value: 'refused', text: 'No, they do not agree' },
+  { value: 'not_asked', text: 'Not asked (it was not safe or possible to ask)' },
+];
+
+export const LEVEL_LABELS: Record<string, string> = { standard: 'Standard', medium: 'Medium', high: 'High' };
+
+export const STATE_LABELS: Record<string, string> = {
+  sent: 'Sent',
+  acknowledged: 'Acknowledged',
+  accepted: 'Accepted',
+  declined: 'Declined',
+  redirected: 'Redirected',
+  first_contact_attempted: 'Contact attempted',
+  engaged: 'Engaged',
+  closed: 'Closed',
+  withdrawn: 'Withdrawn',
+};
+
+/** Tag colours for referral states (GOV.UK tag modifiers). */
+export const STATE_COLOURS: Record<string, string> = {
+  sent: 'govuk-tag--blue',
+  acknowledged: 'govuk-tag--light-blue',
+  accepted: 'govuk-tag--green',
+  declined: 'govuk-tag--red',
+  redirected: 'govuk-tag--orange',
+  first_contact_attempted: 'govuk-tag--turquoise',
+  engaged: 'govuk-tag--green',
+  closed: 'govuk-tag--grey',
+  withdrawn: 'govuk-tag--grey',
+};
+
+const words = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, ' ');
+
+export const DECLINE_ITEMS: Item[] = DECLINE_REASONS.map((value) => ({ value, text: words(value) }));
+export const CLOSE_ITEMS: Item[] = CLOSE_REASONS.map((value) => ({ value, text: words(value) }));
+
+export function labelOf(items: Item[], value: string): string {
+  return items.find((item) => item.value === value)?.text ?? words(value);
+}
+
+/** "in 3 h 20 min", "2 days late": time to a deadline, for a person to read. */
+export function timeTo(minutes: number | null): string {
+  if (minutes === null) return '—';
+  const late = minutes < 0;
+  const m = Math.abs(minutes);
+  const text = m >= 2 * 24 * 60 ? `${Math.round(m / (24 * 60))} days` : m >= 60 ? `${Math.floor(m / 60)} h ${m % 60} min` : `${m} min`;
+  return late ? `${text} overdue` : `in ${text}`;
+}
+
+/** Items for the templates, in one object. */
+export const ITEMS = {
+  danger: DANGER_ITEMS,
+  callerType: CALLER_TYPE_ITEMS,
+  channel: CHANNEL_ITEMS,
+  gender: GENDER_ITEMS,
+  consent: CONSENT_ITEMS,
+  decline: DECLINE_ITEMS,
+  close: CLOSE_ITEMS,
+};

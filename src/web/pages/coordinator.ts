@@ -1,0 +1,62 @@
+/**
+ * The SPOC coordinator's queues: declined and redirected referrals to re-route, clocks
+ * near breach, and escalations raised by the response-clock job.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { asActor } from '../../http/route-kit.js';
+import { Conflict, Invalid } from '../../lib/errors.js';
+import { listServices } from '../../modules/directory/service.js';
+import { listEscalations } from '../../modules/referrals/escalations.js';
+import { Reroute } from '../../modules/referrals/schema.js';
+import * as referrals from '../../modules/referrals/service.js';
+import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
+
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+/** A clock is "near breach" with less than this left. */
+const NEAR_MINUTES = 120;
+
+export async function coordinatorPages(app: FastifyInstance): Promise<void> {
+  async function queues(request: FastifyRequest, reply: FastifyReply, extra: { errors?: FormErrors; form?: Record<string, string>; rerouting?: string } = {}) {
+    const data = await asActor(request, async (tx, actor) => ({
+      reroute: await referrals.reroutingQueue(tx, actor),
+      escalations: await listEscalations(tx, actor),
+      sent: await referrals.sentBy(tx, actor),
+      services: await listServices(tx, actor, {}),
+    }));
+    const near = data.sent.filter((r) => {
+      const left = r.clocks.acknowledge.minutesRemaining ?? r.clocks.firstContact.minutesRemaining;
+      return left !== null && left >= 0 && left < NEAR_MINUTES;
+    });
+    return render(request, reply, 'pages/queues.njk', {
+      title: 'Queues',
+      reroute: data.reroute,
+      escalations: data.escalations.filter((e) => ['sent', 'acknowledged', 'accepted'].includes(e.state)),
+      near,
+      serviceItems: [{ value: '', text: 'No further referral' }, ...data.services.filter((s) => s.status === 'active').map((s) => ({ value: s.id, text: s.name }))],
+      ...extra,
+    });
+  }
+
+  app.get('/queues', { config: { web: true, permission: 'escalation:read' } }, async (request, reply) => queues(request, reply));
+
+  app.post('/referrals/:id/reroute', { config: { web: true, permission: 'referral:create' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const form = (request.body ?? {}) as Record<string, string>;
+    const input = { reason: (form.reason ?? '').trim(), ...(form.serviceId ? { serviceId: form.serviceId } : {}) };
+    try {
+      const checked = checkAgainst<Reroute>(Reroute, input);
+      await asActor(request, (tx, actor) => referrals.reroute(tx, actor, id, checked));
+      return reply.redirect('/queues#reroute', 303);
+    } catch (error) {
+      if (error instanceof Conflict) return reply.redirect('/queues#reroute', 303);
+      if (!(error instanceof Invalid)) throw error;
+      reply.code(422);
+      return queues(request, reply, {
+        form,
+        rerouting: id,
+        errors: formErrors(error.errors, { '/reason': { id: `reason-${id}`, label: 'The reason' }, '/serviceId': { id: `serviceId-${id}`, label: 'The service' } }),
+      });
+    }
+  });
+}

@@ -1,0 +1,44 @@
+// spoc's one script: start the GOV.UK and MOJ components, then the few enhancements
+// below. Every page works without it.
+import { initAll } from '/assets/govuk/govuk-frontend.min.js';
+import { initAll as initMoj } from '/assets/moj/moj-frontend.min.js';
+
+initAll();
+initMoj();
+
+// The DASH checklist's live yes-count and level (without JavaScript it appears after submit).
+const checklist = document.querySelector('[data-dash-checklist]');
+if (checklist) {
+  const count = document.querySelector('[data-yes-count]');
+  const level = document.querySelector('[data-yes-level]');
+  const high = Number(checklist.dataset.high);
+  const medium = Number(checklist.dataset.medium);
+  const update = () => {
+    const yes = checklist.querySelectorAll('input[type=radio][value=yes]:checked').length;
+    const answered = checklist.querySelectorAll('input[type=radio]:checked').length;
+    count.textContent = `${yes} yes of ${answered} answered`;
+    level.textContent = yes >= high ? 'high (from the count alone)' : yes >= medium ? 'medium (from the count alone)' : 'standard (from the count alone)';
+  };
+  checklist.addEventListener('change', update);
+  update();
+}
+
+// The idle warning: two minutes before the session ends; "stay signed in" renews it.
+const warning = document.getElementById('idle-warning');
+if (warning) {
+  const idleMs = Number(warning.dataset.idleMinutes) * 60_000;
+  let timer;
+  const arm = () => {
+    clearTimeout(timer);
+    warning.hidden = true;
+    timer = setTimeout(() => {
+      warning.hidden = false;
+      warning.querySelector('button').focus();
+    }, Math.max(idleMs - 2 * 60_000, 10_000));
+  };
+  warning.querySelector('[data-stay-signed-in]').addEventListener('click', async () => {
+    await fetch('/session/keep-alive', { method: 'POST', headers: { 'csrf-token': document.querySelector('input[name=_csrf]')?.value ?? '' } });
+    arm();
+  });
+  arm();
+}
