@@ -8,8 +8,8 @@
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
-import { DEMO_PASSWORD, seedDemo } from '../src/seed/demo.js';
-import { emptyDatabase, startApp, type TestApp } from './harness.js';
+import { DEMO_PASSWORD, demoToken, seedDemo } from '../src/seed/demo.js';
+import { dashAnswers, emptyDatabase, startApp, type TestApp } from './harness.js';
 import { browserMissing, expectAccessible, launch, newContext, screenshot, submitWithKeyboard, tabTo, typeInto } from './web/browser.js';
 
 const missing = browserMissing();
@@ -247,5 +247,67 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     await screenshot(coordinator, 'coordinator-queues');
     const queue = await coordinator.locator('#reroute + .govuk-summary-card, #reroute ~ .govuk-summary-card').allTextContents();
     expect(queue.some((card) => card.includes('IDVA service') && card.includes('Declined'))).toBe(true);
+  });
+
+  it('the coordinator keeps the directory current and replays candidate rules', async () => {
+    const context = await newContext(browser, { javaScript: true });
+    const page = await context.newPage();
+    await signIn(page, 'coordinator@castlebrook.example');
+    await page.goto(`${base}/directory`);
+    await expectAccessible(page);
+    await Promise.all([page.waitForNavigation(), page.click('a:has-text("Castlebrook refuge")')]);
+    await expectAccessible(page);
+    await page.fill('#available-single', '0');
+    await page.fill('#available-family_2_children', '1');
+    await page.check('#capacityStatus-2'); // waiting list
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save capacity")')]);
+    const refuge = await app.database.db.selectFrom('services').select(['capacity_status', 'vacancies']).where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow();
+    expect(refuge.capacity_status).toBe('waiting_list');
+    expect(refuge.vacancies).toEqual([{ unitType: 'family_2_children', available: 1, acceptsNoRecourse: false }]);
+
+    // Opening hours: a half-filled day is refused, naming it, and nothing changes.
+    await page.fill('#opens-saturday', '10:00');
+    await page.fill('#closes-saturday', '');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save opening hours")')]);
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Saturday needs both an opening and a closing time');
+    await expectAccessible(page);
+    const hours = await app.database.db.selectFrom('services').select('opening_hours').where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow();
+    expect(hours.opening_hours).toHaveLength(7);
+    // A weekday service's hours, saved.
+    await page.fill('#opens-saturday', '10:00');
+    await page.fill('#closes-saturday', '14:00');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save opening hours")')]);
+    const saved = await app.database.db.selectFrom('services').select('opening_hours').where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow();
+    expect(saved.opening_hours).toContainEqual({ day: 'saturday', opens: '10:00', closes: '14:00' });
+
+    // Rules: drop the high-risk rule and see which contacts would change (one high-risk contact at least).
+    const api = app.client.as(demoToken('handler@castlebrook.example'));
+    const made = await api.post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { postcode: 'XB2 1AA', dateOfBirth: '1990-01-01' } });
+    expect((await api.post(`/api/v1/contacts/${made.body.id}/risk-assessments`, { answers: dashAnswers(15) })).status).toBe(201);
+    await page.goto(`${base}/rules`);
+    await expectAccessible(page);
+    const candidate = JSON.parse(await page.inputValue('#candidate')) as { rules: Array<{ id: string; propose: string[] }> };
+    const highRisk = candidate.rules.find((r) => r.propose.includes('idva'))!;
+    await page.fill('#candidate', JSON.stringify({ rules: candidate.rules.filter((r) => r !== highRisk) }));
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Replay")')]);
+    await expectAccessible(page);
+    const heading = await page.locator('h2:has-text("Replay")').textContent();
+    expect(heading).toMatch(/Replay: [1-9]\d* of \d+ contacts would change/);
+    const rows = await page.locator('table').last().locator('tbody tr').allTextContents();
+    expect(rows.some((row) => row.includes('IDVA service'))).toBe(true);
+    // Bad JSON is named, not a crash.
+    await page.fill('#candidate', '{ not json');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Replay")')]);
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('is not valid JSON');
+
+    // A provider manager may change only their own organisation's services.
+    const manager = await (await newContext(browser, { javaScript: true })).newPage();
+    await signIn(manager, 'provider-manager@castlebrook.example');
+    await manager.goto(`${base}/directory`);
+    expect(await manager.locator('a:has-text("IDVA service")').count()).toBe(1);
+    expect(await manager.locator('a:has-text("Brookside refuge")').count()).toBe(0);
+    const brookside = await app.database.db.selectFrom('services').select('id').where('name', '=', 'Brookside refuge').executeTakeFirstOrThrow();
+    expect((await manager.goto(`${base}/directory/services/${brookside.id}`))?.status()).toBe(403);
+    await context.close();
   });
 });

@@ -22,6 +22,7 @@ import { callPages } from './pages/calls.js';
 import { contactPages } from './pages/contacts.js';
 import { referralPages } from './pages/referrals.js';
 import { coordinatorPages } from './pages/coordinator.js';
+import { directoryPages } from './pages/directory.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -91,4 +92,5 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(contactPages);
   await app.register(referralPages);
   await app.register(coordinatorPages);
+  await app.register(directoryPages);
 }

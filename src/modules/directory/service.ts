@@ -4,7 +4,7 @@ import type { DB } from '../../db/types.js';
 import { Forbidden, Invalid, NotFound, type FieldError } from '../../lib/errors.js';
 import { toJson } from '../../lib/json.js';
 import { normalisePostcode } from '../../lib/schema.js';
-import { requirePermission, type Actor } from '../access/actor.js';
+import { can, requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { findOrganisation, listOrganisations as listOrganisationRows } from '../access/store.js';
 import type { CapacityUpdate, NewService, OrganisationView, ResponseTargets, ServiceData, ServiceView } from './schema.js';
@@ -134,12 +134,29 @@ export async function createService(tx: Tx, actor: Actor | null, partnershipId: 
   return serviceId;
 }
 
-/** Providers keep their own capacity and vacancies current; the SPOC coordinator can too. */
-export async function updateCapacity(tx: Tx, actor: Actor, id: string, input: CapacityUpdate): Promise<ServiceView> {
+/** The SPOC coordinator may change any service; a provider manager only their organisation's. */
+export function mayManage(actor: Actor, service: { organisationId: string }): boolean {
+  return can(actor, 'directory:manage') && (actor.roles.includes('spoc_coordinator') || actor.organisationId === service.organisationId);
+}
+
+async function manageable(tx: Tx, actor: Actor, id: string): Promise<ServiceView> {
   requirePermission(actor, 'directory:manage');
   const current = await getService(tx, actor, id);
-  const mayEdit = actor.roles.includes('spoc_coordinator') || actor.organisationId === current.organisationId;
-  if (!mayEdit) throw new Forbidden("You may change only your own organisation's services");
+  if (!mayManage(actor, current)) throw new Forbidden("You may change only your own organisation's services");
+  return current;
+}
+
+/** Opening hours, which the response clocks count in (new referrals only; sent ones keep their deadlines). */
+export async function updateOpeningHours(tx: Tx, actor: Actor, id: string, openingHours: ServiceView['openingHours']): Promise<ServiceView> {
+  await manageable(tx, actor, id);
+  await store.updateHours(tx, id, toJson(openingHours));
+  await audit(tx, actor, { action: 'service.hours', recordType: 'service', recordId: id, details: { slots: openingHours.length } });
+  return getService(tx, actor, id);
+}
+
+/** Providers keep their own capacity and vacancies current; the SPOC coordinator can too. */
+export async function updateCapacity(tx: Tx, actor: Actor, id: string, input: CapacityUpdate): Promise<ServiceView> {
+  const current = await manageable(tx, actor, id);
   if (input.vacancies && input.vacancies.length > 0 && current.kind !== 'safe_accommodation') {
     throw Invalid.field('/vacancies', 'only safe accommodation has vacancies');
   }

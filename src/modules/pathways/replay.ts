@@ -3,6 +3,7 @@
  * that the current rules did not, and the other way round? Changes nothing but the audit.
  */
 import type { Tx } from '../../db/transaction.js';
+import type { Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { toView as contactView } from '../contacts/service.js';
 import { allServices } from '../directory/service.js';
@@ -26,7 +27,7 @@ export async function replay(
   tx: Tx,
   partnershipId: string,
   candidate: Rule[],
-  options: { since?: Date; onProgress?: (done: number, total: number) => void },
+  options: { since?: Date; onProgress?: (done: number, total: number) => void; actor?: Actor },
 ): Promise<{ contacts: number; changed: ReplayChange[]; rulesVersion: number }> {
   const services = await allServices(tx, partnershipId);
   const names = new Map(services.map((s) => [s.id, s.name]));
@@ -61,7 +62,8 @@ export async function replay(
       if (added.length > 0 || removed.length > 0) changed.push({ contactId: row.id, reference: row.reference, added, removed });
       done += 1;
     }
-    await audit(tx, null, rows.map((row) => ({ action: 'pathways.replay', recordType: 'contact', recordId: row.id, details: { via: 'cli' } })));
+    const via = options.actor ? 'web' : 'cli';
+    await audit(tx, options.actor ?? null, rows.map((row) => ({ action: 'pathways.replay', recordType: 'contact', recordId: row.id, details: { via } })));
     options.onProgress?.(done, Number(total));
   }
   return { contacts: Number(total), changed, rulesVersion: version };

@@ -1,0 +1,153 @@
+/**
+ * Directory management (SPOC coordinator; provider managers for their own services):
+ * capacity, refuge vacancies by unit type, and opening hours. And the routing rules, with a
+ * "what would change" replay of a candidate rule set over past contacts.
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type, type Static } from 'typebox';
+import { asActor } from '../../http/route-kit.js';
+import { Forbidden, Invalid, type FieldError } from '../../lib/errors.js';
+import { CAPACITY_STATUSES, CapacityUpdate, OpeningHours, SERVICE_KIND_LABELS, UNIT_TYPES, type ServiceKind } from '../../modules/directory/schema.js';
+import * as directory from '../../modules/directory/service.js';
+import { replay } from '../../modules/pathways/replay.js';
+import { currentRules, parseRuleSet } from '../../modules/pathways/service.js';
+import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
+
+const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
+const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
+const UNIT_LABELS: Record<string, string> = {
+  single: 'Single',
+  family_1_child: 'Family, 1 child',
+  family_2_children: 'Family, 2 children',
+  family_3plus_children: 'Family, 3 or more children',
+  accessible: 'Accessible',
+};
+type Form = Record<string, string | string[] | undefined>;
+const one = (form: Form, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '');
+
+export async function directoryPages(app: FastifyInstance): Promise<void> {
+  app.get('/directory', { config: { web: true, permission: 'directory:manage' } }, async (request, reply) => {
+    const services = await asActor(request, async (tx, actor) =>
+      (await directory.listServices(tx, actor, {})).map((s) => ({ ...s, kindLabel: SERVICE_KIND_LABELS[s.kind as ServiceKind] ?? s.kind, editable: directory.mayManage(actor, s) })),
+    );
+    return render(request, reply, 'pages/directory/list.njk', { title: 'Directory', services });
+  });
+
+  async function servicePage(request: FastifyRequest, reply: FastifyReply, extra: { errors?: FormErrors; form?: Form } = {}) {
+    const { id } = request.params as { id: string };
+    const service = await asActor(request, async (tx, actor) => {
+      const s = await directory.getService(tx, actor, id);
+      if (!directory.mayManage(actor, s)) throw new Forbidden('You may change only your own organisation’s services');
+      return s;
+    });
+    const hours = Object.fromEntries(DAYS.map((day) => [day, service.openingHours.find((slot) => slot.day === day) ?? null]));
+    const vacancies = UNIT_TYPES.map((unitType) => ({
+      label: UNIT_LABELS[unitType],
+      ...(service.vacancies.find((v) => v.unitType === unitType) ?? { unitType, available: 0, acceptsNoRecourse: false }),
+    }));
+    return render(request, reply, 'pages/directory/service.njk', {
+      title: 'Service',
+      service,
+      kindLabel: SERVICE_KIND_LABELS[service.kind as ServiceKind] ?? service.kind,
+      hours,
+      days: DAYS,
+      vacancies,
+      statusItems: CAPACITY_STATUSES.map((value) => ({ value, text: { open: 'Open to referrals', waiting_list: 'Waiting list', closed: 'Closed to new referrals' }[value] })),
+      ...extra,
+    });
+  }
+
+  app.get('/directory/services/:id', { config: { web: true, permission: 'directory:manage' }, schema: { params: IdParams } }, async (request, reply) =>
+    servicePage(request, reply),
+  );
+
+  app.post('/directory/services/:id/capacity', { config: { web: true, permission: 'directory:manage' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const form = (request.body ?? {}) as Form;
+    const accommodation = one(form, 'accommodation') === 'yes';
+    const errors: FieldError[] = [];
+    const vacancies = accommodation
+      ? UNIT_TYPES.map((unitType, i) => {
+          const raw = one(form, `available-${unitType}`) || '0';
+          if (!/^\d{1,4}$/.test(raw)) errors.push({ field: `/vacancies/${i}/available`, message: 'must be a whole number' });
+          return { unitType, available: Number(raw), acceptsNoRecourse: one(form, `nrpf-${unitType}`) === 'yes' };
+        }).filter((v) => v.available > 0 || v.acceptsNoRecourse)
+      : undefined;
+    try {
+      if (errors.length) throw new Invalid(errors);
+      const input = checkAgainst<CapacityUpdate>(CapacityUpdate, { capacityStatus: one(form, 'capacityStatus') || undefined, ...(vacancies ? { vacancies } : {}) });
+      await asActor(request, (tx, actor) => directory.updateCapacity(tx, actor, id, input));
+      return reply.redirect(`/directory/services/${id}?saved=capacity`, 303);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      reply.code(422);
+      const fields: Record<string, { id: string; label: string }> = { '/capacityStatus': { id: 'capacityStatus', label: 'Capacity' } };
+      UNIT_TYPES.forEach((unit, i) => (fields[`/vacancies/${i}/available`] = { id: `available-${unit}`, label: `Vacancies (${UNIT_LABELS[unit]})` }));
+      return servicePage(request, reply, { form, errors: formErrors(error.errors, fields) });
+    }
+  });
+
+  app.post('/directory/services/:id/hours', { config: { web: true, permission: 'directory:manage' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const form = (request.body ?? {}) as Form;
+    const errors: FieldError[] = [];
+    const slots = DAYS.flatMap((day) => {
+      const opens = one(form, `opens-${day}`);
+      const closes = one(form, `closes-${day}`);
+      if (!opens && !closes) return [];
+      if (!opens || !closes) errors.push({ field: `/${day}`, message: 'needs both an opening and a closing time, or neither' });
+      else if (closes !== '24:00' && closes <= opens) errors.push({ field: `/${day}`, message: 'must close after it opens' });
+      return [{ day, opens, closes }];
+    });
+    try {
+      if (errors.length) throw new Invalid(errors);
+      const { openingHours } = checkAgainst<{ openingHours: Static<typeof OpeningHours> }>(Type.Object({ openingHours: OpeningHours }), { openingHours: slots });
+      await asActor(request, (tx, actor) => directory.updateOpeningHours(tx, actor, id, openingHours));
+      return reply.redirect(`/directory/services/${id}?saved=hours`, 303);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      reply.code(422);
+      const fields: Record<string, { id: string; label: string }> = {};
+      DAYS.forEach((day, i) => {
+        fields[`/${day}`] = { id: `opens-${day}`, label: day.charAt(0).toUpperCase() + day.slice(1) };
+        fields[`/openingHours/${i}`] = { id: `opens-${day}`, label: 'Opening times' };
+      });
+      return servicePage(request, reply, { form, errors: formErrors(error.errors, fields) });
+    }
+  });
+
+  // The routing rules, and what a candidate set would change.
+  app.get('/rules', { config: { web: true, permission: 'pathways:manage' } }, async (request, reply) => {
+    const current = await asActor(request, (tx, actor) => currentRules(tx, actor.partnershipId));
+    return render(request, reply, 'pages/rules.njk', { title: 'Routing rules', current, candidate: JSON.stringify({ rules: current.rules }, null, 2) });
+  });
+
+  app.post('/rules/replay', { config: { web: true, permission: 'pathways:manage' } }, async (request, reply) => {
+    const form = (request.body ?? {}) as Form;
+    const candidate = one(form, 'candidate');
+    const current = await asActor(request, (tx, actor) => currentRules(tx, actor.partnershipId));
+    try {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(candidate);
+      } catch {
+        throw Invalid.field('/candidate', 'is not valid JSON');
+      }
+      const rules = parseRuleSet(parsed);
+      const result = await asActor(request, (tx, actor) => replay(tx, actor.partnershipId, rules, { actor }));
+      return render(request, reply, 'pages/rules.njk', { title: 'Routing rules', current, candidate, result });
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      reply.code(422);
+      return render(request, reply, 'pages/rules.njk', {
+        title: 'Routing rules',
+        current,
+        candidate,
+        errors: formErrors(
+          error.errors.map((e) => (e.field.startsWith('/rules') ? { field: '/candidate', message: `${e.field}: ${e.message}` } : e)),
+          { '/candidate': { id: 'candidate', label: 'The candidate rules' } },
+        ),
+      });
+    }
+  });
+}
