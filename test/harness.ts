@@ -9,7 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import pg from 'pg';
 import { inject } from 'vitest';
 import { buildApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type Config } from '../src/config.js';
 import { openDatabase, type Database } from '../src/db/connect.js';
 import { migrate } from '../src/db/migrate.js';
 import { inTransaction } from '../src/db/transaction.js';
@@ -116,7 +116,7 @@ export interface TestApp {
 }
 
 /** The real app listening on a free port, over a real database. */
-export async function startApp(database?: Database): Promise<TestApp> {
+export async function startApp(database?: Database, overrides: Partial<Config> = {}): Promise<TestApp> {
   const db = database ?? (await testDatabase());
   const logs: string[] = [];
   const stream = new Writable({
@@ -125,7 +125,7 @@ export async function startApp(database?: Database): Promise<TestApp> {
       done();
     },
   });
-  const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0, jobIntervalMs: 0 };
+  const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0, jobIntervalMs: 0, ...overrides };
   const app = await buildApp({ config, database: db, logger: createLogger('info', stream) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {

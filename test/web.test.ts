@@ -108,6 +108,10 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     }
     await expect.poll(() => page.locator('[data-yes-count]').textContent()).toBe('15 yes of 24 answered');
     await expect.poll(() => page.locator('[data-yes-level]').textContent()).toContain('high');
+    // The connection drops and the page is opened again before saving: the answers are still there.
+    await page.goto(page.url());
+    await expect.poll(() => page.locator('[data-yes-count]').textContent()).toBe('15 yes of 24 answered');
+    await tabTo(page, 'input[name="answers[q24]"]');
     await screenshot(page, 'live-call-checklist');
     await submitWithKeyboard(page, 'form[action$="/risk"] button');
 
@@ -133,6 +137,7 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     expect(new URL(page.url()).pathname).toBe(`/contacts/${keyboardContactId}`);
     await expectAccessible(page);
     await expectNeutral(page);
+    await screenshot(page, 'contact');
     await expect.poll(() => page.locator('.govuk-notification-banner').textContent()).toContain('Referrals sent');
     const rows = await page.locator('table tbody tr').allTextContents();
     expect(rows.some((row) => row.includes('IDVA service') && row.includes('Sent'))).toBe(true);
@@ -145,6 +150,10 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
       .executeTakeFirstOrThrow();
     expect(referral).toMatchObject({ risk_level: 'high', consent: 'given' });
     idvaReferralId = referral.id;
+    // The contacts list finds it.
+    await page.goto(`${base}/contacts?q=Keyboard`);
+    await expectAccessible(page);
+    expect(await page.locator('table tbody').textContent()).toContain('Keyboard Person');
     await context.close();
   });
 
@@ -309,5 +318,26 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     const brookside = await app.database.db.selectFrom('services').select('id').where('name', '=', 'Brookside refuge').executeTakeFirstOrThrow();
     expect((await manager.goto(`${base}/directory/services/${brookside.id}`))?.status()).toBe(403);
     await context.close();
+  });
+
+  it('warns before an idle session ends, and "stay signed in" keeps it', async () => {
+    // A second app over the same database whose sessions end after 2 idle minutes: the warning comes after 10 s.
+    const short = await startApp(app.database, { sessionIdleMinutes: 2 });
+    try {
+      const page = await (await newContext(browser, { javaScript: true })).newPage();
+      await page.goto(`${short.client.baseUrl}/sign-in`);
+      await page.fill('#email', 'handler@castlebrook.example');
+      await page.fill('#password', DEMO_PASSWORD);
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button')]);
+      expect(await page.locator('#idle-warning').isVisible()).toBe(false);
+      await page.locator('#idle-warning').waitFor({ state: 'visible', timeout: 20_000 });
+      await expectAccessible(page);
+      // Focus is on the button: the keyboard alone keeps the session.
+      await page.keyboard.press('Enter');
+      await page.locator('#idle-warning').waitFor({ state: 'hidden', timeout: 5_000 });
+      expect((await page.goto(`${short.client.baseUrl}/contacts`))?.url()).toMatch(/\/contacts$/);
+    } finally {
+      await short.app.close();
+    }
   });
 });

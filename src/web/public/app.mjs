@@ -42,3 +42,25 @@ if (warning) {
   });
   arm();
 }
+
+// A checklist half-answered survives a reload or a dropped connection: answers are kept in
+// this tab's sessionStorage until the form is saved (the server keeps everything saved).
+for (const form of document.querySelectorAll('form[data-keep-draft]')) {
+  const key = `spoc-draft:${location.pathname}`;
+  const radios = () => [...form.querySelectorAll('input[type=radio]')];
+  try {
+    const saved = JSON.parse(sessionStorage.getItem(key) ?? '{}');
+    for (const input of radios()) {
+      const group = form.querySelectorAll(`input[type=radio][name="${CSS.escape(input.name)}"]:checked`);
+      if (group.length === 0 && saved[input.name] === input.value) input.checked = true;
+    }
+    radios()[0]?.dispatchEvent(new Event('change', { bubbles: true }));
+  } catch {
+    sessionStorage.removeItem(key);
+  }
+  form.addEventListener('change', () => {
+    const answers = Object.fromEntries(radios().filter((i) => i.checked).map((i) => [i.name, i.value]));
+    sessionStorage.setItem(key, JSON.stringify(answers));
+  });
+  form.addEventListener('submit', () => sessionStorage.removeItem(key));
+}
