@@ -255,6 +255,12 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     await expectAccessible(coordinator);
     await screenshot(coordinator, 'coordinator-queues');
     const queue = await coordinator.locator('#reroute + .govuk-summary-card, #reroute ~ .govuk-summary-card').allTextContents();
+    // A professional's referral made through the API waits in the triage queue.
+    const police = app.client.as(demoToken('police@castlebrook.example'));
+    const referred = await police.post('/api/v1/contacts', { channel: 'professional_referral', callerType: 'professional', immediateDanger: 'no' });
+    expect(referred.status).toBe(201);
+    await coordinator.goto(`${base}/queues`);
+    expect(await coordinator.locator('#triage + table').textContent()).toContain(referred.body.reference);
     expect(queue.some((card) => card.includes('IDVA service') && card.includes('Declined'))).toBe(true);
   });
 

@@ -1,11 +1,13 @@
 /**
- * The SPOC coordinator's queues: declined and redirected referrals to re-route, clocks
- * near breach, and escalations raised by the response-clock job.
+ * The SPOC coordinator's queues: new web and professional referrals to triage, declined
+ * and redirected referrals to re-route, clocks near breach, and escalations raised by the
+ * response-clock job.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { asActor } from '../../http/route-kit.js';
 import { Conflict, Invalid } from '../../lib/errors.js';
+import * as contacts from '../../modules/contacts/service.js';
 import { listServices } from '../../modules/directory/service.js';
 import { listEscalations } from '../../modules/referrals/escalations.js';
 import { Reroute } from '../../modules/referrals/schema.js';
@@ -23,6 +25,11 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
       escalations: await listEscalations(tx, actor),
       sent: await referrals.sentBy(tx, actor),
       services: await listServices(tx, actor, {}),
+      // New web and professional referrals waiting for the SPOC to triage them.
+      triage: [
+        ...(await contacts.listContacts(tx, actor, { channel: 'web_self_referral', status: 'open', page: 1, perPage: 100 })).items,
+        ...(await contacts.listContacts(tx, actor, { channel: 'professional_referral', status: 'open', page: 1, perPage: 100 })).items,
+      ].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
     }));
     const near = data.sent.filter((r) => {
       const left = r.clocks.acknowledge.minutesRemaining ?? r.clocks.firstContact.minutesRemaining;
@@ -31,6 +38,7 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
     return render(request, reply, 'pages/queues.njk', {
       title: 'Queues',
       reroute: data.reroute,
+      triage: data.triage,
       escalations: data.escalations.filter((e) => ['sent', 'acknowledged', 'accepted'].includes(e.state)),
       near,
       serviceItems: [{ value: '', text: 'No further referral' }, ...data.services.filter((s) => s.status === 'active').map((s) => ({ value: s.id, text: s.name }))],
