@@ -295,6 +295,21 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     const saved = await app.database.db.selectFrom('services').select('opening_hours').where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow();
     expect(saved.opening_hours).toContainEqual({ day: 'saturday', opens: '10:00', closes: '14:00' });
 
+    // Details: bad input is named and changes nothing; good input is saved, the refuge's address kept.
+    const before = await app.database.db.selectFrom('services').select(['name', 'address', 'min_age']).where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow();
+    await page.fill('#minAge', '30');
+    await page.fill('#maxAge', '20');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save details")')]);
+    expect(await page.locator('.govuk-error-summary').textContent()).toContain('Oldest age must not be below minAge');
+    await expectAccessible(page);
+    expect((await app.database.db.selectFrom('services').select('min_age').where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow()).min_age).toBe(before.min_age);
+    await page.fill('#minAge', '18');
+    await page.fill('#maxAge', '');
+    await page.fill('#areaDistricts', 'xb1, XB2');
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Save details")')]);
+    const after = await app.database.db.selectFrom('services').select(['address', 'min_age', 'area_districts']).where('name', '=', 'Castlebrook refuge').executeTakeFirstOrThrow();
+    expect(after).toEqual({ address: before.address, min_age: 18, area_districts: ['XB1', 'XB2'] });
+
     // Rules: drop the high-risk rule and see which contacts would change (one high-risk contact at least).
     const api = app.client.as(demoToken('handler@castlebrook.example'));
     const made = await api.post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { postcode: 'XB2 1AA', dateOfBirth: '1990-01-01' } });

@@ -186,3 +186,19 @@ export const ServiceListQuery = Type.Object(
   { kind: Type.Optional(StringEnum(SERVICE_KINDS)), organisationId: Type.Optional(Uuid) },
   { additionalProperties: false },
 );
+
+/** What a coordinator (or the service's own manager) may change about a service's description and reach. */
+export const ServicePatch = Type.Object(
+  {
+    name: Type.Optional(serviceFields.name),
+    description: Type.Optional(serviceFields.description),
+    status: Type.Optional(serviceFields.status),
+    areaDistricts: Type.Optional(serviceFields.areaDistricts),
+    minAge: Type.Optional(serviceFields.minAge),
+    maxAge: Type.Optional(serviceFields.maxAge),
+    phone: Type.Optional(serviceFields.phone),
+    email: Type.Optional(serviceFields.email),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type ServicePatch = Static<typeof ServicePatch>;

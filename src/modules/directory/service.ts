@@ -7,7 +7,7 @@ import { normalisePostcode } from '../../lib/schema.js';
 import { can, requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { findOrganisation, listOrganisations as listOrganisationRows } from '../access/store.js';
-import type { CapacityUpdate, NewService, OrganisationView, ResponseTargets, ServiceData, ServiceView } from './schema.js';
+import type { CapacityUpdate, NewService, OrganisationView, ResponseTargets, ServiceData, ServicePatch, ServiceView } from './schema.js';
 import * as store from './store.js';
 
 /** SPEC defaults: high — acknowledge in 4 working hours, first contact in 1 working day; medium 1 and 3 days; standard 2 and 5. */
@@ -144,6 +144,19 @@ async function manageable(tx: Tx, actor: Actor, id: string): Promise<ServiceView
   const current = await getService(tx, actor, id);
   if (!mayManage(actor, current)) throw new Forbidden("You may change only your own organisation's services");
   return current;
+}
+
+/** A service's name, description, status, area, ages and contact details; checked as a whole. */
+export async function updateServiceDetails(tx: Tx, actor: Actor, id: string, patch: ServicePatch): Promise<ServiceView> {
+  await manageable(tx, actor, id);
+  // Merged with the stored row as it is, address included: a refuge's address hidden from this user must not be lost.
+  const row = await store.selectServices(tx, actor.partnershipId).where('s.id', '=', id).executeTakeFirstOrThrow();
+  const { id: _id, organisationName: _o, updatedAt: _u, ...data } = toView(row, { showAddress: true });
+  const merged: ServiceData = { ...data, ...patch };
+  checkService(merged);
+  await store.updateService(tx, id, merged);
+  await audit(tx, actor, { action: 'service.update', recordType: 'service', recordId: id, details: { fields: Object.keys(patch).sort() } });
+  return getService(tx, actor, id);
 }
 
 /** Opening hours, which the response clocks count in (new referrals only; sent ones keep their deadlines). */

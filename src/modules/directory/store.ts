@@ -57,6 +57,10 @@ export function selectServices(db: Queryable, partnershipId: string) {
 }
 export type ServiceRow = Awaited<ReturnType<ReturnType<typeof selectServices>['execute']>>[number];
 
+export function updateService(tx: Tx, id: string, service: ServiceData) {
+  return tx.updateTable('services').set({ ...toColumns(service), updated_at: new Date() }).where('id', '=', id).execute();
+}
+
 export function updateHours(tx: Tx, id: string, openingHours: string) {
   return tx.updateTable('services').set({ opening_hours: openingHours, updated_at: new Date() }).where('id', '=', id).execute();
 }

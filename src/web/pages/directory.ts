@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { asActor } from '../../http/route-kit.js';
 import { Forbidden, Invalid, type FieldError } from '../../lib/errors.js';
-import { CAPACITY_STATUSES, CapacityUpdate, OpeningHours, SERVICE_KIND_LABELS, UNIT_TYPES, type ServiceKind } from '../../modules/directory/schema.js';
+import { CAPACITY_STATUSES, CapacityUpdate, OpeningHours, SERVICE_KIND_LABELS, ServicePatch, UNIT_TYPES, type ServiceKind } from '../../modules/directory/schema.js';
 import * as directory from '../../modules/directory/service.js';
 import { replay } from '../../modules/pathways/replay.js';
 import { currentRules, parseRuleSet } from '../../modules/pathways/service.js';
@@ -52,6 +52,7 @@ export async function directoryPages(app: FastifyInstance): Promise<void> {
       hours,
       days: DAYS,
       vacancies,
+      saved: (request.query as { saved?: string }).saved,
       statusItems: CAPACITY_STATUSES.map((value) => ({ value, text: { open: 'Open to referrals', waiting_list: 'Waiting list', closed: 'Closed to new referrals' }[value] })),
       ...extra,
     });
@@ -83,6 +84,37 @@ export async function directoryPages(app: FastifyInstance): Promise<void> {
       reply.code(422);
       const fields: Record<string, { id: string; label: string }> = { '/capacityStatus': { id: 'capacityStatus', label: 'Capacity' } };
       UNIT_TYPES.forEach((unit, i) => (fields[`/vacancies/${i}/available`] = { id: `available-${unit}`, label: `Vacancies (${UNIT_LABELS[unit]})` }));
+      return servicePage(request, reply, { form, errors: formErrors(error.errors, fields) });
+    }
+  });
+
+  app.post('/directory/services/:id/details', { config: { web: true, permission: 'directory:manage' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const form = (request.body ?? {}) as Form;
+    const age = (name: string) => (one(form, name) === '' ? null : /^\d{1,3}$/.test(one(form, name)) ? Number(one(form, name)) : -1);
+    const patch = {
+      name: one(form, 'name'),
+      description: one(form, 'description'),
+      status: one(form, 'status'),
+      areaDistricts: one(form, 'areaDistricts').toUpperCase().split(/[\s,]+/).filter(Boolean),
+      minAge: age('minAge'),
+      maxAge: age('maxAge'),
+      phone: one(form, 'phone') || null,
+      email: one(form, 'email') || null,
+    };
+    try {
+      const input = checkAgainst<ServicePatch>(ServicePatch, patch);
+      await asActor(request, (tx, actor) => directory.updateServiceDetails(tx, actor, id, input));
+      return reply.redirect(`/directory/services/${id}?saved=details`, 303);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      reply.code(422);
+      const fields = Object.fromEntries(
+        (['name', 'description', 'status', 'areaDistricts', 'minAge', 'maxAge', 'phone', 'email'] as const).map((f) => [
+          `/${f}`,
+          { id: f, label: { name: 'Name', description: 'Description', status: 'Status', areaDistricts: 'Area', minAge: 'Youngest age', maxAge: 'Oldest age', phone: 'Phone', email: 'Email' }[f] },
+        ]),
+      );
       return servicePage(request, reply, { form, errors: formErrors(error.errors, fields) });
     }
   });
