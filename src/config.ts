@@ -17,6 +17,11 @@ export interface Config {
   jobIntervalMs: number;
   /** A staff web session ends after this long without a request. */
   sessionIdleMinutes: number;
+  /** Where "Exit this page" on the public pages goes: a neutral site. */
+  exitUrl: string;
+  /** Public form posts allowed per minute from one address, and from one form session. */
+  doorPostsPerIp: number;
+  doorPostsPerSession: number;
 }
 
 export class ConfigError extends Error {}
@@ -46,6 +51,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if (publicUrl !== undefined && !/^https?:\/\//.test(publicUrl)) {
     throw new ConfigError('PUBLIC_URL must start with http:// or https://');
   }
+  const exitUrl = env.SPOC_EXIT_URL || 'https://www.bbc.co.uk/weather';
+  if (!/^https?:\/\//.test(exitUrl)) throw new ConfigError('SPOC_EXIT_URL must start with http:// or https://');
   return {
     port: integer(env, 'PORT', 3000, 0, 65535),
     host: env.HOST || '127.0.0.1',
@@ -57,5 +64,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicUrl,
     jobIntervalMs: integer(env, 'SPOC_JOB_INTERVAL_MS', 60_000, 0, 24 * 60 * 60 * 1000),
     sessionIdleMinutes: integer(env, 'SPOC_SESSION_IDLE_MINUTES', 30, 2, 12 * 60),
+    exitUrl,
+    doorPostsPerIp: integer(env, 'SPOC_DOOR_POSTS_PER_IP', 60, 1, 100_000),
+    doorPostsPerSession: integer(env, 'SPOC_DOOR_POSTS_PER_SESSION', 30, 1, 100_000),
   };
 }

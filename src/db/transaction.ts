@@ -28,7 +28,8 @@ export async function inTransaction<T>(db: Kysely<DB>, actor: Actor | null, fn: 
   }
 }
 
-async function actAs(tx: Tx, actor: Actor | null): Promise<void> {
+/** Sets the acting user for the rest of the transaction (for triggers and row-level security). */
+export async function actAs(tx: Tx, actor: Actor | null): Promise<void> {
   if (!actor) return;
   await sql`select set_config('app.actor_id', ${actor.userId}, true),
                    set_config('app.actor_partnership', ${actor.partnershipId}, true),

@@ -66,6 +66,16 @@ export interface WebSessionsTable {
   revoked_at: Date | null;
 }
 
+export interface DoorSessionsTable {
+  id: Generated<string>;
+  token_hash: string;
+  partnership_id: string;
+  form: string;
+  answers: Generated<unknown>;
+  created_at: CreatedAt;
+  expires_at: Date;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   at: CreatedAt;
@@ -277,6 +287,7 @@ export interface DB {
   users: UsersTable;
   api_tokens: ApiTokensTable;
   web_sessions: WebSessionsTable;
+  door_sessions: DoorSessionsTable;
   audit_events: AuditEventsTable;
   services: ServicesTable;
   need_definitions: NeedDefinitionsTable;

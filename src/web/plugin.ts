@@ -23,6 +23,7 @@ import { contactPages } from './pages/contacts.js';
 import { referralPages } from './pages/referrals.js';
 import { coordinatorPages } from './pages/coordinator.js';
 import { directoryPages } from './pages/directory.js';
+import { doorPages } from './door/pages.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -93,4 +94,5 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(referralPages);
   await app.register(coordinatorPages);
   await app.register(directoryPages);
+  await app.register(doorPages);
 }

@@ -13,6 +13,7 @@ export const ROLES = [
   'referring_professional',
   'commissioner',
   'system_admin',
+  'web_door',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -25,6 +26,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   referring_professional: 'Referring professional',
   commissioner: 'Commissioner',
   system_admin: 'System administrator',
+  web_door: 'Web door (system: the public self-referral and professional referral forms)',
 };
 
 export const PERMISSIONS = [
@@ -62,6 +64,8 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   commissioner: ['directory:read'],
   // Users, organisations and configuration; no case data by default.
   system_admin: ['directory:read', 'directory:manage', 'organisation:manage', 'user:manage', 'questionnaire:manage'],
+  // Not a person: records what the public web forms send, and nothing else. It cannot sign in.
+  web_door: ['contact:create', 'risk:assess'],
 };
 
 export function isRole(value: string): value is Role {

@@ -153,3 +153,18 @@ export async function describeActor(db: Kysely<DB> | Tx, actor: Actor) {
     .executeTakeFirstOrThrow();
   return row;
 }
+
+/**
+ * The partnership the public pages (the /oruk directory, the web door) serve: the
+ * configured one (SPOC_PUBLIC_PARTNERSHIP), or the only one there is.
+ */
+export async function publicPartnershipId(db: Kysely<DB> | Tx, configured: string | undefined): Promise<string> {
+  if (configured) {
+    const partnership = await store.findPartnershipBySlug(db, configured);
+    if (partnership) return partnership.id;
+  } else {
+    const all = await store.listPartnerships(db);
+    if (all.length === 1) return all[0]!.id;
+  }
+  throw new NotFound('The public partnership (set SPOC_PUBLIC_PARTNERSHIP)');
+}

@@ -34,6 +34,8 @@ export const CONTACT_RULES: Record<Role, ContactRules> = {
   referring_professional: { read: ['handled_by_me'], update: [], share: [] },
   commissioner: NONE,
   system_admin: NONE,
+  // The web door reads only what it has just recorded (to attach the checklist).
+  web_door: { read: ['handled_by_me'], update: [], share: [] },
 };
 
 export type ContactAction = keyof ContactRules;

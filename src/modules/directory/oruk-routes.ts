@@ -7,7 +7,7 @@ import type { FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { NotFound } from '../../lib/errors.js';
 import type { RoutePlugin } from '../../http/route-kit.js';
-import { findPartnershipBySlug, listPartnerships } from '../access/store.js';
+import { publicPartnershipId } from '../access/service.js';
 import { fallbackUrl } from './oruk-io.js';
 import { ORUK_PROFILE, ORUK_VERSION, orukTaxonomies, orukTaxonomyTerms, page, serviceListItem, serviceToOruk } from './oruk.js';
 import { listOrganisations, toView } from './service.js';
@@ -45,15 +45,8 @@ export const orukRoutes: RoutePlugin = async (app) => {
   const baseUrl = (request: FastifyRequest): string => app.config.publicUrl ?? `${request.protocol}://${request.host}`;
 
   /** The partnership this server publishes: the configured one, or the only one. */
-  async function publishedPartnership(): Promise<string> {
-    if (app.config.publicPartnership) {
-      const partnership = await findPartnershipBySlug(db, app.config.publicPartnership);
-      if (partnership) return partnership.id;
-    } else {
-      const all = await listPartnerships(db);
-      if (all.length === 1) return all[0]!.id;
-    }
-    throw new NotFound('A published directory (set SPOC_PUBLIC_PARTNERSHIP)');
+  function publishedPartnership(): Promise<string> {
+    return publicPartnershipId(db, app.config.publicPartnership);
   }
 
   async function fullServices(request: FastifyRequest, filter: { id?: string; limit?: number; offset?: number }) {

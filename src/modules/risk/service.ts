@@ -1,4 +1,6 @@
+import type { Kysely } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
+import type { DB } from '../../db/types.js';
 import { NotFound } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
@@ -129,4 +131,11 @@ export async function installDefaultQuestionnaires(tx: Tx, partnershipId: string
 export async function currentAssessmentOf(tx: Tx, contactId: string): Promise<AssessmentView | null> {
   const current = (await store.assessmentsOf(tx, contactId)).find((a) => a.current);
   return current ? toView(current) : null;
+}
+
+/** The checklist's questions as the partnership words them (official wording when loaded); no person data. */
+export async function questionTexts(db: Kysely<DB> | Tx, partnershipId: string): Promise<Array<{ id: string; text: string }>> {
+  const row = await store.latestDefinition(db as Tx, partnershipId, DASH_RIC_CODE);
+  if (!row) throw new NotFound('The DASH RIC questionnaire for this partnership');
+  return (row.definition as unknown as QuestionnaireDefinition).questions.map((q) => ({ id: q.id, text: q.officialWording ?? q.prompt }));
 }
