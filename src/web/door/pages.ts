@@ -30,14 +30,15 @@ export async function doorPages(app: FastifyInstance): Promise<void> {
 
   await app.register(rateLimit, { global: false });
   const limited = (request: FastifyRequest) => Object.assign(new Error('Too many requests'), { statusCode: 429, lang: languageOf(request) });
-  const perIp = app.rateLimit({ max: app.config.doorPostsPerIp, timeWindow: 60_000, errorResponseBuilder: (request) => limited(request) });
-  const perSession = app.rateLimit({
-    max: app.config.doorPostsPerSession,
+  // One limiter, two keys: a form session is limited as such; a request without one (starting a
+  // form, or a client dropping cookies) is limited by its address, so new sessions cannot be made at will.
+  const limiter = app.rateLimit({
+    keyGenerator: (request) => (request.cookies[DOOR_COOKIE] ? `session:${request.cookies[DOOR_COOKIE]}` : `ip:${request.ip}`),
+    max: (_request, key) => (key.startsWith('session:') ? app.config.doorPostsPerSession : app.config.doorPostsPerIp),
     timeWindow: 60_000,
-    keyGenerator: (request) => `door:${request.cookies[DOOR_COOKIE] ?? request.ip}`,
     errorResponseBuilder: (request) => limited(request),
   });
-  const posting = { onRequest: [perIp, perSession], bodyLimit: 32 * 1024 };
+  const posting = { onRequest: limiter, bodyLimit: 32 * 1024 };
 
   async function show(request: FastifyRequest, reply: FastifyReply, template: string, context: Record<string, unknown> = {}) {
     const lang = languageOf(request);

@@ -186,11 +186,11 @@ export function readStep(step: Step, form: Record<string, unknown>): { values: A
       if (field.required) errors.push([field.name, 'error.required']);
       continue;
     }
-    if (raw.length > field.max) errors.push([field.name, 'error.tooLong', { max: field.max }]);
-    else if (field.kind === 'text' && field.type === 'tel' && !PHONE.test(raw)) errors.push([field.name, 'error.phone']);
+    if (field.kind === 'text' && field.type === 'tel' && !PHONE.test(raw)) errors.push([field.name, 'error.phone']);
     else if (field.kind === 'text' && field.type === 'email' && !EMAIL.test(raw)) errors.push([field.name, 'error.email']);
     else if (field.kind === 'text' && field.type === 'postcode' && !POSTCODE.test(raw)) errors.push([field.name, 'error.postcode']);
     else if (field.kind === 'text' && field.type === 'number' && !(/^\d{1,2}$/.test(raw) && Number(raw) <= 15)) errors.push([field.name, 'error.number']);
+    else if (raw.length > field.max) errors.push([field.name, 'error.tooLong', { max: field.max }]);
   }
   if (errors.length === 0 && step.check) for (const [name, key] of step.check(values)) errors.push([name, key]);
   return { values, errors };
