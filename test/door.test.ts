@@ -225,6 +225,18 @@ describe.skipIf(missing !== null)('the public web door', { timeout: 120_000 }, (
     await Promise.all([plain.page.waitForURL(EXIT), plain.page.click('.govuk-exit-this-page__button')]);
     expect(plain.page.url()).toBe(EXIT);
   });
+  it('fits a small phone screen without sideways scrolling', async () => {
+    const context = await browser.newContext({ viewport: { width: 320, height: 640 }, javaScriptEnabled: true });
+    const page = await context.newPage();
+    await page.goto(`${base}/get-help`);
+    await Promise.all([page.waitForNavigation(), page.click('main button.govuk-button')]);
+    for (const path of ['/get-help', '/get-help/now', '/get-help/reach', '/get-help/children', '/refer', '/staying-safe']) {
+      await page.goto(`${base}${path}`);
+      expect(await page.evaluate(() => document.documentElement.scrollWidth), path).toBeLessThanOrEqual(320);
+    }
+    await screenshot(page, 'door-phone');
+    await context.close();
+  });
 });
 
 describe('the public web door over HTTP', () => {
@@ -235,7 +247,7 @@ describe('the public web door over HTTP', () => {
     const empty = await emptyDatabase();
     drop = empty.drop;
     await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
-    app = await startApp(empty.database, { exitUrl: EXIT, doorPostsPerIp: 1000, doorPostsPerSession: 5 });
+    app = await startApp(empty.database, { exitUrl: EXIT, doorPostsPerIp: 1000, doorPostsPerSession: 15 });
   });
 
   afterAll(async () => {
@@ -298,7 +310,7 @@ describe('the public web door over HTTP', () => {
     expect(early.status).toBe(303);
     expect(await app.database.db.selectFrom('contacts').select('id').execute()).toHaveLength(0);
     let limited;
-    for (let i = 0; i < 10 && !limited; i += 1) {
+    for (let i = 0; i < 20 && !limited; i += 1) {
       const answer = await request('POST', '/get-help/now', { _csrf: csrf, now: 'no' });
       if (answer.status === 429) limited = answer;
     }
@@ -331,5 +343,37 @@ describe('the public web door over HTTP', () => {
     const welsh = await request('GET', '/get-help?lang=cy');
     expect(welsh.text).toContain('lang="cy"');
     expect(welsh.text).toContain('Gadael y dudalen hon');
+  });
+
+  it('drops a submission whose honeypot is filled, looking sent but recording nothing', async () => {
+    const { request, csrf } = await session();
+    await request('POST', '/get-help/start', { _csrf: csrf });
+    const answers: Array<[string, Record<string, string>]> = [
+      ['now', { now: 'no' }], ['who', { who: 'myself' }], ['happening', {}], ['name', { name: '' }],
+      ['reach', { phone: '07700 900123', phoneSafe: 'call' }], ['times', {}], ['area', { postcode: 'XB2 1AA' }],
+      ['age', { age: '18_24' }], ['children', { children: 'no' }], ['support', {}], ['more', { more: '' }],
+    ];
+    for (const [slug, form] of answers) expect((await request('POST', `/get-help/${slug}`, { _csrf: csrf, ...form })).status, slug).toBe(303);
+    // Changing an answer from the check page returns there.
+    const changed = await request('POST', '/get-help/age?change=1', { _csrf: csrf, age: '25_44' });
+    expect(changed.headers.get('location')).toBe('/get-help/check');
+    const sent = await request('POST', '/get-help/check', { _csrf: csrf, website: 'https://spam.example' });
+    expect(sent.headers.get('location')).toBe('/get-help/done');
+    expect(await app.database.db.selectFrom('contacts').select('id').execute()).toHaveLength(0);
+    // And the answers are gone, as after a real submission.
+    expect((await request('GET', '/get-help/check')).status).toBe(404);
+  });
+
+  it('refuses a body over 32 KB with a readable page, and keeps each page light', async () => {
+    const { request, csrf } = await session();
+    await request('POST', '/get-help/start', { _csrf: csrf });
+    const huge = await request('POST', '/get-help/more', { _csrf: csrf, more: 'x'.repeat(40_000) });
+    expect(huge.status).toBe(413);
+    expect(huge.text).toContain('That was too long to send');
+    // Page weight: the HTML and its scripts (the stylesheet is shared and cached).
+    const page = await request('GET', '/get-help/now');
+    const scripts = await Promise.all(['/assets/spoc/door.mjs', '/assets/govuk/govuk-frontend.min.js'].map((path) => request('GET', path)));
+    const weight = page.text.length + scripts.reduce((sum, s) => sum + s.text.length, 0);
+    expect(weight).toBeLessThan(100 * 1024);
   });
 });

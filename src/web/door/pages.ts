@@ -58,7 +58,7 @@ export async function doorPages(app: FastifyInstance): Promise<void> {
     const status = error.statusCode === 429 ? 429 : error instanceof NotFound ? 404 : typeof error.code === 'string' && error.code.startsWith('FST_CSRF') ? 403 : (error.statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'public page failed');
     reply.code(status);
-    const key = status === 429 ? 'limited' : 'gone';
+    const key = status === 429 ? 'limited' : status === 413 ? 'tooBig' : 'gone';
     return show(request, reply, 'message', { title: translate(languageOf(request), `${key}.title`), body: translate(languageOf(request), `${key}.body`), status });
   });
 
