@@ -179,6 +179,14 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     await expectAccessible(page);
     const state = await app.database.db.selectFrom('referrals').select('state').where('id', '=', idvaReferralId).executeTakeFirstOrThrow();
     expect(state.state).toBe('accepted');
+    // A contact attempt on a safe channel is recorded and moves the referral on.
+    await page.check('#channel'); // phone call
+    await page.check('#outcome-2'); // no answer
+    await Promise.all([page.waitForNavigation(), page.click('button:has-text("Record attempt")')]);
+    await expect.poll(() => page.locator('h1 + p .govuk-tag').textContent()).toContain('Contact attempted');
+    expect(await page.locator('main').textContent()).toContain('contact attempt by phone call, no answer');
+    const attempts = await app.database.db.selectFrom('contact_attempts').select(['channel', 'outcome']).where('referral_id', '=', idvaReferralId).execute();
+    expect(attempts).toEqual([{ channel: 'phone_call', outcome: 'no_answer' }]);
     await context.close();
   });
 
