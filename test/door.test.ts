@@ -9,9 +9,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../src/db/transaction.js';
-import { demoToken, seedDemo } from '../src/seed/demo.js';
-import { emptyDatabase, startApp, type TestApp } from './harness.js';
+import { demoToken } from '../src/seed/demo.js';
+import { startDemoApp, type TestApp } from './harness.js';
+import { FormClient } from './web/http.js';
 import { browserMissing, expectAccessible, launch, newContext, screenshot } from './web/browser.js';
 
 const missing = browserMissing();
@@ -24,15 +24,11 @@ afterAll(() => new Promise<void>((resolve) => neutral.close(() => resolve())));
 
 describe.skipIf(missing !== null)('the public web door', { timeout: 120_000 }, () => {
   let app: TestApp;
-  let drop: () => Promise<void>;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    const empty = await emptyDatabase();
-    drop = empty.drop;
-    await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
-    app = await startApp(empty.database, { exitUrl: EXIT, doorPostsPerIp: 10_000, doorPostsPerSession: 10_000 });
+    app = await startDemoApp({ exitUrl: EXIT, doorPostsPerIp: 10_000, doorPostsPerSession: 10_000 });
     base = app.client.baseUrl;
     browser = await launch();
   });
@@ -40,7 +36,6 @@ describe.skipIf(missing !== null)('the public web door', { timeout: 120_000 }, (
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await drop?.();
   });
 
   /** A page whose every visited URL is kept, and the neutral exit site answered locally (no internet here). */
@@ -241,40 +236,21 @@ describe.skipIf(missing !== null)('the public web door', { timeout: 120_000 }, (
 
 describe('the public web door over HTTP', () => {
   let app: TestApp;
-  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const empty = await emptyDatabase();
-    drop = empty.drop;
-    await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
-    app = await startApp(empty.database, { exitUrl: EXIT, doorPostsPerIp: 1000, doorPostsPerSession: 15 });
+    app = await startDemoApp({ exitUrl: EXIT, doorPostsPerIp: 1000, doorPostsPerSession: 15 });
   });
 
   afterAll(async () => {
     await app?.close();
-    await drop?.();
   });
 
+  /** A visitor's browser on the start page, with the page's CSRF token. */
   async function session() {
-    const jar = new Map<string, string>();
-    const request = async (method: string, path: string, form?: Record<string, string>) => {
-      const response = await fetch(app.client.baseUrl + path, {
-        method,
-        redirect: 'manual',
-        headers: { cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
-        ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-      });
-      for (const header of response.headers.getSetCookie()) {
-        const [pair] = header.split(';');
-        const [name, ...value] = pair!.split('=');
-        if (value.join('=') === '') jar.delete(name!);
-        else jar.set(name!, value.join('='));
-      }
-      return { status: response.status, headers: response.headers, text: await response.text(), setCookie: response.headers.getSetCookie() };
-    };
-    const page = await request('GET', '/get-help');
-    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    return { request, csrf, first: page };
+    const client = new FormClient(app.client.baseUrl);
+    const first = await client.request('GET', '/get-help');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(first.text)![1]!;
+    return { request: client.request.bind(client), csrf, first };
   }
 
   it('sends no-store, a strict CSP and no third-party origin on every public page; the answers cookie lasts only the browser session', async () => {

@@ -16,6 +16,7 @@ import { inTransaction } from '../src/db/transaction.js';
 import { createLogger } from '../src/http/logger.js';
 import type { Role } from '../src/modules/access/policy.js';
 import { addUser, createOrganisation, createToken } from '../src/modules/access/service.js';
+import { seedDemo } from '../src/seed/demo.js';
 import { provisionPartnership } from '../src/seed/partnership.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
@@ -136,6 +137,20 @@ export async function startApp(database?: Database, overrides: Partial<Config> =
     async close() {
       await app.close();
       if (!database) await db.close();
+    },
+  };
+}
+
+/** The real app over a database of its own holding the demo partnership (web tests sign in as its users). */
+export async function startDemoApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+  const empty = await emptyDatabase();
+  await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
+  const started = await startApp(empty.database, overrides);
+  return {
+    ...started,
+    async close() {
+      await started.close();
+      await empty.drop();
     },
   };
 }

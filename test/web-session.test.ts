@@ -3,64 +3,23 @@
  * form, the idle timeout, signing out, and the headers every page carries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../src/db/transaction.js';
-import { DEMO_PASSWORD, seedDemo } from '../src/seed/demo.js';
-import { emptyDatabase, startApp, type TestApp } from './harness.js';
-
-/** A cookie jar of one browser: what Set-Cookie set, sent back on each request. */
-class Browser {
-  cookies = new Map<string, string>();
-  constructor(readonly base: string) {}
-
-  async request(method: string, path: string, form?: Record<string, string>) {
-    const response = await fetch(this.base + path, {
-      method,
-      redirect: 'manual',
-      headers: {
-        cookie: [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; '),
-        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
-      },
-      ...(form ? { body: new URLSearchParams(form).toString() } : {}),
-    });
-    for (const header of response.headers.getSetCookie()) {
-      const [pair] = header.split(';');
-      const [name, ...value] = pair!.split('=');
-      if (value.join('=') === '') this.cookies.delete(name!);
-      else this.cookies.set(name!, value.join('='));
-    }
-    return { status: response.status, headers: response.headers, text: await response.text() };
-  }
-
-  async csrf(path: string): Promise<string> {
-    const page = await this.request('GET', path);
-    const match = /name="_csrf" value="([^"]+)"/.exec(page.text);
-    if (!match) throw new Error(`no CSRF token on ${path}`);
-    return match[1]!;
-  }
-
-  async signIn(email: string, password = DEMO_PASSWORD) {
-    return this.request('POST', '/sign-in', { _csrf: await this.csrf('/sign-in'), email, password, next: '/' });
-  }
-}
+import { DEMO_PASSWORD } from '../src/seed/demo.js';
+import { startDemoApp, type TestApp } from './harness.js';
+import { FormClient } from './web/http.js';
 
 describe('web sign-in and sessions', () => {
   let t: TestApp;
-  let drop: () => Promise<void>;
 
   beforeAll(async () => {
-    const empty = await emptyDatabase();
-    drop = empty.drop;
-    await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
-    t = await startApp(empty.database);
+    t = await startDemoApp();
   });
 
   afterAll(async () => {
     await t?.close();
-    await drop?.();
   });
 
   it('signs in with an HttpOnly, SameSite=Lax cookie, and refuses a wrong password naming no one', async () => {
-    const browser = new Browser(t.client.baseUrl);
+    const browser = new FormClient(t.client.baseUrl);
     const wrong = await browser.signIn('handler@castlebrook.example', 'not the password');
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('The email address or password is not right');
@@ -70,7 +29,7 @@ describe('web sign-in and sessions', () => {
     expect(missing.status).toBe(422);
     expect(missing.text).toContain('href="#email"');
 
-    const ok = await new Browser(t.client.baseUrl).signIn('handler@castlebrook.example');
+    const ok = await new FormClient(t.client.baseUrl).signIn('handler@castlebrook.example');
     expect(ok.status).toBe(303);
     const cookie = ok.headers.getSetCookie().find((c) => c.startsWith('spoc_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
@@ -82,20 +41,20 @@ describe('web sign-in and sessions', () => {
   });
 
   it('sends a signed-out visitor to sign in, and back to the page afterwards', async () => {
-    const browser = new Browser(t.client.baseUrl);
+    const browser = new FormClient(t.client.baseUrl);
     const page = await browser.request('GET', '/contacts');
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/sign-in?next=%2Fcontacts');
     const signedIn = await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email: 'handler@castlebrook.example', password: DEMO_PASSWORD, next: '/contacts' });
     expect(signedIn.headers.get('location')).toBe('/contacts');
     // Only a local path: anywhere else goes home.
-    const other = new Browser(t.client.baseUrl);
+    const other = new FormClient(t.client.baseUrl);
     const away = await other.request('POST', '/sign-in', { _csrf: await other.csrf('/sign-in'), email: 'handler@castlebrook.example', password: DEMO_PASSWORD, next: '//evil.example/' });
     expect(away.headers.get('location')).toBe('/');
   });
 
   it('refuses a form without its CSRF token, changing nothing', async () => {
-    const browser = new Browser(t.client.baseUrl);
+    const browser = new FormClient(t.client.baseUrl);
     await browser.signIn('handler@castlebrook.example');
     const before = await t.database.db.selectFrom('contacts').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow();
     const forged = await browser.request('POST', '/calls/new', { immediateDanger: 'no', callerType: 'victim', channel: 'phone' });
@@ -112,7 +71,7 @@ describe('web sign-in and sessions', () => {
   });
 
   it('ends a session after 30 minutes idle, and at sign-out', async () => {
-    const browser = new Browser(t.client.baseUrl);
+    const browser = new FormClient(t.client.baseUrl);
     await browser.signIn('idva@castlebrook.example');
     expect((await browser.request('GET', '/inbox')).status).toBe(200);
     const user = await t.database.db.selectFrom('users').select('id').where('email', '=', 'idva@castlebrook.example').executeTakeFirstOrThrow();
@@ -132,7 +91,7 @@ describe('web sign-in and sessions', () => {
   });
 
   it('sends no-store, a strict Content-Security-Policy and no Referer on every page', async () => {
-    const browser = new Browser(t.client.baseUrl);
+    const browser = new FormClient(t.client.baseUrl);
     await browser.signIn('coordinator@castlebrook.example');
     for (const path of ['/', '/queues', '/contacts', '/calls/new', '/sign-in']) {
       const page = await browser.request('GET', path);
@@ -146,11 +105,11 @@ describe('web sign-in and sessions', () => {
   });
 
   it('gives a role only its own pages', async () => {
-    const provider = new Browser(t.client.baseUrl);
+    const provider = new FormClient(t.client.baseUrl);
     await provider.signIn('idva@castlebrook.example');
     const queues = await provider.request('GET', '/queues');
     expect(queues.status).toBe(403);
-    const commissioner = new Browser(t.client.baseUrl);
+    const commissioner = new FormClient(t.client.baseUrl);
     await commissioner.signIn('commissioner@castlebrook.example');
     expect((await commissioner.request('GET', '/contacts')).status).toBe(403);
     expect((await commissioner.request('GET', '/inbox')).status).toBe(403);

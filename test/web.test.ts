@@ -7,9 +7,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { inTransaction } from '../src/db/transaction.js';
-import { DEMO_PASSWORD, demoToken, seedDemo } from '../src/seed/demo.js';
-import { dashAnswers, emptyDatabase, startApp, type TestApp } from './harness.js';
+import { DEMO_PASSWORD, demoToken } from '../src/seed/demo.js';
+import { dashAnswers, startApp, startDemoApp, type TestApp } from './harness.js';
 import { browserMissing, expectAccessible, launch, newContext, screenshot, submitWithKeyboard, tabTo, typeInto } from './web/browser.js';
 
 const missing = browserMissing();
@@ -17,15 +16,11 @@ if (missing) console.log(`web.test.ts: skipped: ${missing}`);
 
 describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_000 }, () => {
   let app: TestApp;
-  let drop: () => Promise<void>;
   let browser: Browser;
   let base: string;
 
   beforeAll(async () => {
-    const empty = await emptyDatabase();
-    drop = empty.drop;
-    await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
-    app = await startApp(empty.database);
+    app = await startDemoApp();
     base = app.client.baseUrl;
     browser = await launch();
   });
@@ -33,7 +28,6 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
   afterAll(async () => {
     await browser?.close();
     await app?.close();
-    await drop?.();
   });
 
   async function signIn(page: Page, email: string): Promise<void> {

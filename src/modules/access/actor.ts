@@ -1,5 +1,5 @@
 import { Forbidden } from '../../lib/errors.js';
-import { hasPermission, type Permission, type Role } from './policy.js';
+import { hasPermission, isRole, type Permission, type Role } from './policy.js';
 
 /** The person (or named system actor) on whose behalf every operation runs. */
 export interface Actor {
@@ -17,4 +17,15 @@ export function can(actor: Actor, permission: Permission): boolean {
 
 export function requirePermission(actor: Actor, permission: Permission): void {
   if (!can(actor, permission)) throw new Forbidden(`Your role does not allow ${permission}`);
+}
+
+/** The actor for a user row (unknown roles dropped), tagged with the request that acts. */
+export function actorForUser(user: { id: string; partnership_id: string; organisation_id: string; roles: string[] }, requestId?: string): Actor {
+  return {
+    userId: user.id,
+    partnershipId: user.partnership_id,
+    organisationId: user.organisation_id,
+    roles: user.roles.filter(isRole),
+    ...(requestId ? { requestId } : {}),
+  };
 }

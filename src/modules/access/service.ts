@@ -3,7 +3,7 @@ import type { Kysely } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import type { DB } from '../../db/types.js';
 import { Conflict, Invalid, NotFound, Unauthorised } from '../../lib/errors.js';
-import type { Actor } from './actor.js';
+import { actorForUser, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import { isRole, ROLES, type Role } from './policy.js';
 import * as store from './store.js';
@@ -134,13 +134,7 @@ export async function authenticate(db: Kysely<DB>, token: string, requestId?: st
   if (!looksLikeToken(token)) throw new Unauthorised();
   const holder = await store.findTokenHolder(db, hashToken(token), new Date());
   if (!holder) throw new Unauthorised('The bearer token is not valid, has expired or was revoked');
-  return {
-    userId: holder.userId,
-    partnershipId: holder.partnership_id,
-    organisationId: holder.organisation_id,
-    roles: holder.roles.filter(isRole) as Role[],
-    ...(requestId ? { requestId } : {}),
-  };
+  return actorForUser({ ...holder, id: holder.userId }, requestId);
 }
 
 export async function describeActor(db: Kysely<DB> | Tx, actor: Actor) {

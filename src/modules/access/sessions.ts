@@ -6,9 +6,8 @@
 import type { Kysely } from 'kysely';
 import { inTransaction } from '../../db/transaction.js';
 import type { DB } from '../../db/types.js';
-import type { Actor } from './actor.js';
+import { actorForUser, type Actor } from './actor.js';
 import { audit } from './audit.js';
-import { isRole, type Role } from './policy.js';
 import { verifyPassword } from './service.js';
 import * as store from './store.js';
 import { generateToken, hashToken, looksLikeToken } from './tokens.js';
@@ -31,7 +30,7 @@ export async function signIn(db: Kysely<DB>, email: string, password: string, re
   return inTransaction(db, null, async (tx) => {
     if (!ok) {
       // The email tried is not recorded: it may be someone's personal address.
-      await audit(tx, user ? actorOf(user, requestId) : null, { action: 'session.sign_in', outcome: 'denied', ...(user ? { recordType: 'user', recordId: user.id } : {}) });
+      await audit(tx, user ? actorForUser(user, requestId) : null, { action: 'session.sign_in', outcome: 'denied', ...(user ? { recordType: 'user', recordId: user.id } : {}) });
       return null;
     }
     const generated = generateToken();
@@ -41,19 +40,9 @@ export async function signIn(db: Kysely<DB>, email: string, password: string, re
       .values({ token_hash: generated.hash, partnership_id: user.partnership_id, user_id: user.id, expires_at: new Date(now.getTime() + ABSOLUTE_LIMIT_MS) })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await audit(tx, actorOf(user, requestId), { action: 'session.sign_in', recordType: 'web_session', recordId: row.id });
+    await audit(tx, actorForUser(user, requestId), { action: 'session.sign_in', recordType: 'web_session', recordId: row.id });
     return { token: generated.token };
   });
-}
-
-function actorOf(user: { id: string; partnership_id: string; organisation_id: string; roles: string[] }, requestId?: string): Actor {
-  return {
-    userId: user.id,
-    partnershipId: user.partnership_id,
-    organisationId: user.organisation_id,
-    roles: user.roles.filter(isRole) as Role[],
-    ...(requestId ? { requestId } : {}),
-  };
 }
 
 /** The signed-in actor of a session token, or null when it is unknown, revoked, idle too long or past its limit. */
@@ -75,7 +64,7 @@ export async function sessionActor(db: Kysely<DB>, token: string, idleMs: number
   }
   const seen = Math.max(now.getTime() - TOUCH_EVERY_MS, row.last_seen_at.getTime());
   return {
-    ...actorOf(row, requestId),
+    ...actorForUser(row, requestId),
     name: row.name,
     organisationName: row.organisationName,
     idleExpiresAt: new Date(Math.min(seen + idleMs, row.expires_at.getTime())),
