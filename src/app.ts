@@ -21,6 +21,7 @@ import { pathwayRoutes } from './modules/pathways/routes.js';
 import { referralRoutes } from './modules/referrals/routes.js';
 import { startJobs } from './jobs/runner.js';
 import { webApp } from './web/plugin.js';
+import { twilioRoutes } from './modules/telephony/twilio-routes.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -76,6 +77,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   await app.register(referralRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
   await app.register(webApp);
+  await app.register(twilioRoutes);
   if (config.jobIntervalMs > 0) {
     const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs);
     app.addHook('onClose', stopJobs);

@@ -22,6 +22,8 @@ export interface Config {
   /** Public form posts allowed per minute from one address, and from one form session. */
   doorPostsPerIp: number;
   doorPostsPerSession: number;
+  /** The Twilio auth token that signs telephony webhooks (a partnership's settings may override it). */
+  twilioAuthToken: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -67,5 +69,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     exitUrl,
     doorPostsPerIp: integer(env, 'SPOC_DOOR_POSTS_PER_IP', 60, 1, 100_000),
     doorPostsPerSession: integer(env, 'SPOC_DOOR_POSTS_PER_SESSION', 30, 1, 100_000),
+    twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
   };
 }

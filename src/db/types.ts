@@ -76,6 +76,27 @@ export interface DoorSessionsTable {
   expires_at: Date;
 }
 
+export interface CallsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  provider: Generated<string>;
+  call_sid: string;
+  from_number: string | null;
+  contact_id: string;
+  menu_choice: string | null;
+  in_hours: boolean | null;
+  started_at: Generated<Date>;
+  queued_at: Date | null;
+  answered_at: Date | null;
+  ended_at: Date | null;
+  queue_seconds: number | null;
+  answered_by: string | null;
+  outcome: string | null;
+  callback_time: string | null;
+  provider_status: string | null;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   at: CreatedAt;
@@ -288,6 +309,7 @@ export interface DB {
   api_tokens: ApiTokensTable;
   web_sessions: WebSessionsTable;
   door_sessions: DoorSessionsTable;
+  calls: CallsTable;
   audit_events: AuditEventsTable;
   services: ServicesTable;
   need_definitions: NeedDefinitionsTable;

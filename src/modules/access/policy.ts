@@ -14,6 +14,7 @@ export const ROLES = [
   'commissioner',
   'system_admin',
   'web_door',
+  'telephony',
 ] as const;
 export type Role = (typeof ROLES)[number];
 
@@ -27,6 +28,7 @@ export const ROLE_LABELS: Record<Role, string> = {
   commissioner: 'Commissioner',
   system_admin: 'System administrator',
   web_door: 'Web door (system: the public self-referral and professional referral forms)',
+  telephony: 'Telephony (system: records each call to the number as a contact)',
 };
 
 export const PERMISSIONS = [
@@ -66,7 +68,11 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   system_admin: ['directory:read', 'directory:manage', 'organisation:manage', 'user:manage', 'questionnaire:manage'],
   // Not a person: records what the public web forms send, and nothing else. It cannot sign in.
   web_door: ['contact:create', 'risk:assess'],
+  telephony: ['contact:create', 'contact:read', 'contact:update'],
 };
+
+/** Roles held only by system actors (never by a person; they cannot sign in). */
+export const SYSTEM_ROLES: readonly Role[] = ['web_door', 'telephony'];
 
 export function isRole(value: string): value is Role {
   return (ROLES as readonly string[]).includes(value);

@@ -5,7 +5,7 @@ import type { DB } from '../../db/types.js';
 import { Conflict, Invalid, NotFound, Unauthorised } from '../../lib/errors.js';
 import { actorForUser, type Actor } from './actor.js';
 import { audit } from './audit.js';
-import { isRole, ROLES, type Role } from './policy.js';
+import { isRole, ROLES, SYSTEM_ROLES, type Role } from './policy.js';
 import * as store from './store.js';
 import { generateToken, hashToken, looksLikeToken } from './tokens.js';
 
@@ -67,9 +67,10 @@ export async function addUser(tx: Tx, actor: Actor | null, input: NewUser) {
   const errors = [];
   if (!EMAIL.test(input.email)) errors.push({ field: 'email', message: 'must be an email address' });
   if (input.name.trim() === '') errors.push({ field: 'name', message: 'is required' });
-  const badRoles = input.roles.filter((role) => !isRole(role));
+  const personRoles = ROLES.filter((role) => !SYSTEM_ROLES.includes(role));
+  const badRoles = input.roles.filter((role) => !isRole(role) || SYSTEM_ROLES.includes(role));
   if (input.roles.length === 0 || badRoles.length > 0) {
-    errors.push({ field: 'roles', message: `must be one or more of ${ROLES.join(', ')}` });
+    errors.push({ field: 'roles', message: `must be one or more of ${personRoles.join(', ')}` });
   }
   if (input.password !== undefined && input.password.length < 12) {
     errors.push({ field: 'password', message: 'must be at least 12 characters' });
@@ -161,4 +162,21 @@ export async function publicPartnershipId(db: Kysely<DB> | Tx, configured: strin
     if (all.length === 1) return all[0]!.id;
   }
   throw new NotFound('The public partnership (set SPOC_PUBLIC_PARTNERSHIP)');
+}
+
+/**
+ * A system actor of a partnership (the web door, telephony): a user in the SPOC hub with one
+ * system role and no password or token, made on first use, so every write it makes has an
+ * acting user and an audit trail like anyone else's.
+ */
+export async function systemActor(tx: Tx, partnershipId: string, role: 'web_door' | 'telephony', requestId?: string): Promise<Actor> {
+  const hub = await store.findHub(tx, partnershipId);
+  const partnership = await store.findPartnershipById(tx, partnershipId);
+  if (!hub || !partnership) throw new NotFound('The partnership SPOC hub');
+  const email = `${role.replace('_', '-')}@${partnership.slug}.invalid`;
+  const name = role === 'web_door' ? 'Web door' : 'Telephony';
+  const user =
+    (await store.findUserByEmail(tx, email)) ??
+    (await store.insertUser(tx, { partnershipId, organisationId: hub.id, email, name, roles: [role], passwordHash: null }));
+  return { ...actorForUser(user, requestId), roles: [role] };
 }

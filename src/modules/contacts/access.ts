@@ -36,6 +36,8 @@ export const CONTACT_RULES: Record<Role, ContactRules> = {
   system_admin: NONE,
   // The web door reads only what it has just recorded (to attach the checklist).
   web_door: { read: ['handled_by_me'], update: [], share: [] },
+  // Telephony keeps the contact of each call current as the call goes (menu choice, call-back).
+  telephony: { read: ['handled_by_me'], update: ['handled_by_me'], share: [] },
 };
 
 export type ContactAction = keyof ContactRules;

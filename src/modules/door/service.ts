@@ -6,12 +6,11 @@
  * them in the same transaction, so a referral is either fully recorded or still answerable.
  */
 import type { Kysely } from 'kysely';
-import { actAs, inTransaction, type Tx } from '../../db/transaction.js';
+import { actAs, inTransaction } from '../../db/transaction.js';
 import type { DB } from '../../db/types.js';
 import { NotFound } from '../../lib/errors.js';
 import { toJson } from '../../lib/json.js';
-import type { Actor } from '../access/actor.js';
-import * as accessStore from '../access/store.js';
+import { systemActor } from '../access/service.js';
 import { generateToken, hashToken, looksLikeToken } from '../access/tokens.js';
 import type { NewContact } from '../contacts/schema.js';
 import { createContact } from '../contacts/service.js';
@@ -70,18 +69,6 @@ export async function closeDoor(db: Kysely<DB>, token: string | undefined): Prom
   await db.deleteFrom('door_sessions').where('token_hash', '=', hashToken(token)).execute();
 }
 
-/** The partnership's web-door actor (a system user in the SPOC hub that cannot sign in), made on first use. */
-async function doorActor(tx: Tx, partnershipId: string): Promise<Actor> {
-  const hub = await accessStore.findHub(tx, partnershipId);
-  const partnership = await accessStore.findPartnershipById(tx, partnershipId);
-  if (!hub || !partnership) throw new NotFound('The partnership SPOC hub');
-  const email = `web-door@${partnership.slug}.invalid`;
-  const user =
-    (await accessStore.findUserByEmail(tx, email)) ??
-    (await accessStore.insertUser(tx, { partnershipId, organisationId: hub.id, email, name: 'Web door', roles: ['web_door'], passwordHash: null }));
-  return { userId: user.id, partnershipId, organisationId: hub.id, roles: ['web_door'] };
-}
-
 /**
  * Records the answers as a contact (with its checklist, for a professional referral) and
  * deletes them, in one transaction. Returns the reference to quote.
@@ -97,7 +84,7 @@ export async function submitDoor(
     // Claimed first: a double submit finds nothing left to submit.
     const claimed = await tx.deleteFrom('door_sessions').where('id', '=', door.id).returning('id').executeTakeFirst();
     if (!claimed) throw new NotFound('These answers (they were already sent, or have expired)');
-    const actor = { ...(await doorActor(tx, door.partnershipId)), ...(requestId ? { requestId } : {}) };
+    const actor = await systemActor(tx, door.partnershipId, 'web_door', requestId);
     await actAs(tx, actor);
     const created = await createContact(tx, actor, contact);
     if (assessment) await submitAssessment(tx, actor, created.id, assessment);

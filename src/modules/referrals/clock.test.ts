@@ -1,7 +1,7 @@
 import { TZDate } from '@date-fns/tz';
 import { describe, expect, it } from 'vitest';
 import { isBankHoliday } from '../../lib/holidays.js';
-import { deadline, OFFICE_HOURS, type OpeningSlot } from './clock.js';
+import { deadline, isOpenAt, OFFICE_HOURS, type OpeningSlot } from './clock.js';
 
 const WEEK = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 const ALWAYS: OpeningSlot[] = WEEK.map((day) => ({ day, opens: '00:00', closes: '24:00' }));
@@ -70,5 +70,20 @@ describe('response clocks', () => {
 
   it('counts a service with no hours in office hours', () => {
     expect(inLondon(deadline(london('2026-11-27T16:00:00'), { value: 1, unit: 'working_days' }, [], isBankHoliday))).toBe('2026-11-30 16:00');
+  });
+});
+
+describe('isOpenAt', () => {
+  const hours = OFFICE_HOURS;
+  it('is open inside the hours and closed outside, in London time', () => {
+    expect(isOpenAt(new Date('2026-11-24T10:00:00Z'), hours, isBankHoliday)).toBe(true);
+    expect(isOpenAt(new Date('2026-11-24T17:00:00Z'), hours, isBankHoliday)).toBe(false);
+    // British Summer Time: 08:30 UTC is 09:30 in London.
+    expect(isOpenAt(new Date('2026-06-16T08:30:00Z'), hours, isBankHoliday)).toBe(true);
+    expect(isOpenAt(new Date('2026-11-28T12:00:00Z'), hours, isBankHoliday)).toBe(false); // a Saturday
+  });
+  it('is closed all day on a bank holiday (Christmas Day 2026, a Friday)', () => {
+    expect(isOpenAt(new Date('2026-12-25T12:00:00Z'), hours, isBankHoliday)).toBe(false);
+    expect(isOpenAt(new Date('2026-12-24T12:00:00Z'), hours, isBankHoliday)).toBe(true);
   });
 });

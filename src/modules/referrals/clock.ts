@@ -136,3 +136,16 @@ function addOpenDays(start: number, days: number, slots: OpeningSlot[], isHolida
   }
   throw new Error('The service is never open: no deadline can be counted');
 }
+
+/** Whether the hours are open at `instant` (Europe/London), closed all day on bank holidays. */
+export function isOpenAt(instant: Date, slots: OpeningSlot[], isHoliday: (date: string) => boolean): boolean {
+  const day = localDay(instant.getTime());
+  if (isHoliday(isoDate(day))) return false;
+  const { weekday } = dayAfter(day, 0);
+  return slots.some((slot) => {
+    if (slot.day !== weekday) return false;
+    const opens = at(day, slot.opens);
+    const closes = slot.closes === '24:00' ? at(dayAfter(day, 1), '00:00') : at(day, slot.closes);
+    return instant.getTime() >= opens && instant.getTime() < closes;
+  });
+}

@@ -1,0 +1,23 @@
+-- Calls to the SPOC number (Twilio Programmable Voice). Every call is one row and one
+-- contact (channel phone), made at the first webhook and kept current as the call goes.
+create table calls (
+  id uuid primary key default gen_random_uuid(),
+  partnership_id uuid not null references partnerships(id),
+  organisation_id uuid not null references organisations(id),
+  provider text not null default 'twilio',
+  call_sid text not null unique,
+  from_number text,
+  contact_id uuid not null references contacts(id),
+  menu_choice text,
+  in_hours boolean,
+  started_at timestamptz not null default now(),
+  queued_at timestamptz,
+  answered_at timestamptz,
+  ended_at timestamptz,
+  queue_seconds integer,
+  answered_by uuid references users(id),
+  outcome text check (outcome in ('answered', 'abandoned', 'forwarded', 'callback_requested')),
+  callback_time text,
+  provider_status text
+);
+create index calls_partnership_started on calls (partnership_id, started_at);

@@ -1,0 +1,180 @@
+/**
+ * The one number over Twilio's real webhook contract: form-encoded POSTs with Twilio's own
+ * parameter names, signed with the `twilio` package's signature helper exactly as Twilio
+ * signs them, and TwiML answers read back.
+ */
+import twilio from 'twilio';
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { WORDS } from '../src/modules/telephony/twilio-routes.js';
+import { startDemoApp, type TestApp } from './harness.js';
+
+const TOKEN = 'test-auth-token-0123456789abcdef';
+const PUBLIC_URL = 'https://spoc.example.org';
+const ACCOUNT = 'AC00000000000000000000000000000000';
+
+describe('the number, through Twilio webhooks', () => {
+  let t: TestApp;
+  let sequence = 0;
+
+  beforeAll(async () => {
+    t = await startDemoApp({ twilioAuthToken: TOKEN, publicUrl: PUBLIC_URL });
+  });
+  afterAll(() => t?.close());
+
+  /** Posts as Twilio does: the signature covers the public URL and every parameter. */
+  async function twilioPost(path: string, params: Record<string, string>, signWith: string | null = TOKEN) {
+    const url = `${PUBLIC_URL}/telephony/twilio/${path}`;
+    const headers: Record<string, string> = { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'TwilioProxy/1.1' };
+    if (signWith) headers['x-twilio-signature'] = twilio.getExpectedTwilioSignature(signWith, url, params);
+    const response = await fetch(`${t.client.baseUrl}/telephony/twilio/${path}`, { method: 'POST', headers, body: new URLSearchParams(params).toString() });
+    return { status: response.status, type: response.headers.get('content-type') ?? '', xml: await response.text() };
+  }
+
+  function newCall(from = '+447700900321') {
+    sequence += 1;
+    const CallSid = `CA${String(sequence).padStart(32, '0')}`;
+    return { CallSid, AccountSid: ACCOUNT, From: from, To: '+441632960000', CallStatus: 'ringing', Direction: 'inbound', ApiVersion: '2010-04-01' };
+  }
+
+  /** The verbs of a TwiML answer, in order, with their text. */
+  function verbs(xml: string): string[] {
+    return [...xml.matchAll(/<(Say|Gather|Enqueue|Dial|Redirect|Leave|Hangup|Pause)\b[^>]*?(?:\/>|>([^<]*))/g)].map((m) => `${m[1]}${m[2] ? `: ${m[2]}` : ''}`);
+  }
+
+  async function setHours(openingHours: unknown[]) {
+    await t.database.db
+      .updateTable('partnerships')
+      .set({ settings: sql`jsonb_set(settings, '{telephony}', ${JSON.stringify({ openingHours, queueTimeoutSeconds: 90 })}::jsonb)` })
+      .where('slug', '=', 'castlebrook')
+      .execute();
+  }
+  const ALWAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'].map((day) => ({ day, opens: '00:00', closes: '24:00' }));
+
+  async function callRow(callSid: string) {
+    return t.database.db.selectFrom('calls').selectAll().where('call_sid', '=', callSid).executeTakeFirstOrThrow();
+  }
+
+  it('refuses an unsigned or wrongly signed request, changing nothing', async () => {
+    const call = newCall();
+    expect((await twilioPost('voice', call, null)).status).toBe(403);
+    expect((await twilioPost('voice', call, 'another-token')).status).toBe(403);
+    // A parameter changed after signing breaks the signature too.
+    const url = `${PUBLIC_URL}/telephony/twilio/voice`;
+    const signature = twilio.getExpectedTwilioSignature(TOKEN, url, call);
+    const tampered = await fetch(`${t.client.baseUrl}/telephony/twilio/voice`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+      body: new URLSearchParams({ ...call, From: '+447700900999' }).toString(),
+    });
+    expect(tampered.status).toBe(403);
+    expect(await t.database.db.selectFrom('calls').select('id').where('call_sid', '=', call.CallSid).execute()).toHaveLength(0);
+  });
+
+  it('says "dial 999" first, then the menu; a retried webhook makes no second contact', async () => {
+    const call = newCall();
+    const first = await twilioPost('voice', call);
+    expect(first.status).toBe(200);
+    expect(first.type).toContain('text/xml');
+    const said = verbs(first.xml);
+    expect(said[0]).toBe(`Say: ${WORDS.danger}`);
+    expect(said.slice(1, 3)).toEqual(['Gather', `Say: ${WORDS.menu}`]);
+    await twilioPost('voice', call);
+    const row = await callRow(call.CallSid);
+    const contacts = await t.database.db.selectFrom('contacts').selectAll().where('id', '=', row.contact_id).execute();
+    expect(contacts).toHaveLength(1);
+    expect(contacts[0]).toMatchObject({ channel: 'phone', caller_type: 'other' });
+    expect(await t.database.db.selectFrom('calls').select('id').where('call_sid', '=', call.CallSid).execute()).toHaveLength(1);
+  });
+
+  it('queues an in-hours call, offers the helpline or a call-back after the wait, and records who answered', async () => {
+    await setHours(ALWAYS);
+    const call = newCall();
+    await twilioPost('voice', call);
+    const menu = await twilioPost('gather', { ...call, Digits: '2' });
+    expect(verbs(menu.xml)).toEqual([`Say: ${WORDS.queued}`, expect.stringMatching(/^Enqueue: spoc-/)]);
+    const row = await callRow(call.CallSid);
+    expect(row).toMatchObject({ menu_choice: '2', in_hours: true });
+    expect((await t.database.db.selectFrom('contacts').select('caller_type').where('id', '=', row.contact_id).executeTakeFirstOrThrow()).caller_type).toBe('family_friend');
+
+    const waiting = await twilioPost('wait', { ...call, QueuePosition: '3', QueueTime: '30', QueueSid: 'QU1', CurrentQueueSize: '3', AvgQueueTime: '20' });
+    expect(verbs(waiting.xml)[0]).toBe('Say: You are number 3 in the queue. Please hold.');
+    const tooLong = await twilioPost('wait', { ...call, QueuePosition: '2', QueueTime: '95', QueueSid: 'QU1', CurrentQueueSize: '2', AvgQueueTime: '60' });
+    expect(verbs(tooLong.xml)).toEqual(['Leave']);
+    const left = await twilioPost('queue-result', { ...call, QueueResult: 'leave', QueueTime: '95' });
+    expect(verbs(left.xml)[1]).toBe(`Say: ${WORDS.busy} ${WORDS.options}`);
+
+    const answered = newCall();
+    await twilioPost('voice', answered);
+    await twilioPost('gather', { ...answered, Digits: '1' });
+    await twilioPost('queue-result', { ...answered, QueueResult: 'bridged', QueueTime: '12' });
+    await twilioPost('status', { ...answered, CallStatus: 'completed', CallDuration: '300' });
+    expect(await callRow(answered.CallSid)).toMatchObject({ outcome: 'answered', queue_seconds: 12, provider_status: 'completed' });
+  });
+
+  it('offers the National Domestic Abuse Helpline out of hours, and connects the call', async () => {
+    await setHours([]);
+    const call = newCall();
+    await twilioPost('voice', call);
+    const closed = await twilioPost('gather', { ...call });
+    const said = verbs(closed.xml);
+    expect(said).toContain(`Say: ${WORDS.closed} ${WORDS.options}`);
+    expect(said.some((v) => v.startsWith('Enqueue'))).toBe(false);
+    const forwarded = await twilioPost('options', { ...call, Digits: '1' });
+    expect(forwarded.xml).toMatch(/<Dial[^>]*>\+448082000247<\/Dial>/);
+    await twilioPost('status', { ...call, CallStatus: 'completed' });
+    expect(await callRow(call.CallSid)).toMatchObject({ outcome: 'forwarded', in_hours: false, menu_choice: 'none' });
+  });
+
+  it('takes a safe call-back request only once the caller says the number is safe, at the time they choose', async () => {
+    await setHours([]);
+    const unsafe = newCall('+447700900456');
+    await twilioPost('voice', unsafe);
+    await twilioPost('gather', { ...unsafe, Digits: '1' });
+    await twilioPost('options', { ...unsafe, Digits: '2' });
+    const no = await twilioPost('callback-safe', { ...unsafe, Digits: '2' });
+    expect(verbs(no.xml)).toEqual([`Say: ${WORDS.callbackUnsafe}`, 'Hangup']);
+    const unsafeRow = await callRow(unsafe.CallSid);
+    expect(unsafeRow.outcome).toBeNull();
+    const unsafeContact = await t.database.db.selectFrom('contacts').select('safe_contact').where('id', '=', unsafeRow.contact_id).executeTakeFirstOrThrow();
+    expect(unsafeContact.safe_contact).toEqual({});
+
+    const call = newCall('+447700900457');
+    await twilioPost('voice', call);
+    await twilioPost('gather', { ...call, Digits: '1' });
+    await twilioPost('options', { ...call, Digits: '2' });
+    const safe = await twilioPost('callback-safe', { ...call, Digits: '1' });
+    expect(verbs(safe.xml)[1]).toBe(`Say: ${WORDS.callbackTime}`);
+    const done = await twilioPost('callback-time', { ...call, Digits: '3' });
+    expect(verbs(done.xml)).toEqual([`Say: ${WORDS.callbackDone}`, 'Hangup']);
+    const row = await callRow(call.CallSid);
+    expect(row).toMatchObject({ outcome: 'callback_requested', callback_time: 'weekday evenings' });
+    const contact = await t.database.db.selectFrom('contacts').select('safe_contact').where('id', '=', row.contact_id).executeTakeFirstOrThrow();
+    expect(contact.safe_contact).toEqual({
+      phones: [{ number: '+447700900457', callSafe: true, textSafe: false, voicemailSafe: false }],
+      safeTimesNote: 'Call back: weekday evenings',
+    });
+  });
+
+  it('leaves exactly one contact for every call, abandoned ones included', async () => {
+    await setHours(ALWAYS);
+    const abandoned = newCall();
+    await twilioPost('voice', abandoned);
+    await twilioPost('status', { ...abandoned, CallStatus: 'completed', CallDuration: '4' });
+    expect(await callRow(abandoned.CallSid)).toMatchObject({ outcome: 'abandoned' });
+    const queuedThenGone = newCall();
+    await twilioPost('voice', queuedThenGone);
+    await twilioPost('gather', { ...queuedThenGone, Digits: '1' });
+    await twilioPost('queue-result', { ...queuedThenGone, QueueResult: 'hangup', QueueTime: '40' });
+    await twilioPost('status', { ...queuedThenGone, CallStatus: 'completed' });
+    expect(await callRow(queuedThenGone.CallSid)).toMatchObject({ outcome: 'abandoned', queue_seconds: 40 });
+
+    const counts = await t.database.db
+      .selectFrom('calls as c')
+      .leftJoin('contacts as k', 'k.id', 'c.contact_id')
+      .select([(eb) => eb.fn.count<number>('c.id').as('calls'), (eb) => eb.fn.count<number>('k.id').distinct().as('contacts')])
+      .executeTakeFirstOrThrow();
+    expect(Number(counts.calls)).toBeGreaterThanOrEqual(8);
+    expect(Number(counts.contacts)).toBe(Number(counts.calls));
+  });
+});
