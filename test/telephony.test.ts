@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 /**
  * The one number over Twilio's real webhook contract: form-encoded POSTs with Twilio's own
  * parameter names, signed with the `twilio` package's signature helper exactly as Twilio
@@ -7,7 +8,9 @@ import twilio from 'twilio';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORDS } from '../src/modules/telephony/twilio-routes.js';
+import { DEMO_PASSWORD, demoToken } from '../src/seed/demo.js';
 import { startDemoApp, type TestApp } from './harness.js';
+import { browserMissing, expectAccessible, launch, newContext } from './web/browser.js';
 
 const TOKEN = 'test-auth-token-0123456789abcdef';
 const PUBLIC_URL = 'https://spoc.example.org';
@@ -176,5 +179,46 @@ describe('the number, through Twilio webhooks', () => {
       .executeTakeFirstOrThrow();
     expect(Number(counts.calls)).toBeGreaterThanOrEqual(8);
     expect(Number(counts.contacts)).toBe(Number(counts.calls));
+  });
+
+  it('raises the perpetrator alert when the caller\'s number is recorded for an alleged perpetrator, over HTTP and on the handler\'s screen', async () => {
+    const api = t.client.as(demoToken('handler@castlebrook.example'));
+    const victim = await api.post('/api/v1/contacts', {
+      channel: 'phone',
+      callerType: 'victim',
+      immediateDanger: 'no',
+      perpetrators: [{ name: 'Alleged Person', phones: ['07700 900666'], relationship: 'former_partner' }],
+    });
+    expect(victim.status).toBe(201);
+    const call = newCall('+447700900666');
+    await twilioPost('voice', call);
+    const row = await callRow(call.CallSid);
+    expect(row.perpetrator_alert).toBe(true);
+    const audited = await t.database.db.selectFrom('audit_events').select('record_id').where('action', '=', 'contact.perpetrator_number_match').execute();
+    expect(audited.map((a) => a.record_id)).toContain(victim.body.id);
+    // Another number raises nothing.
+    const other = newCall('+447700900667');
+    await twilioPost('voice', other);
+    expect((await callRow(other.CallSid)).perpetrator_alert).toBe(false);
+
+    if (browserMissing()) return console.log(`telephony.test.ts: browser part skipped: ${browserMissing()}`);
+    const browser = await launch();
+    try {
+      const page = await (await newContext(browser, { javaScript: true })).newPage();
+      await page.goto(`${t.client.baseUrl}/sign-in`);
+      await page.fill('#email', 'handler@castlebrook.example');
+      await page.fill('#password', DEMO_PASSWORD);
+      await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button')]);
+      await page.goto(`${t.client.baseUrl}/calls/${row.contact_id}/about`);
+      const alert = page.locator('#perpetrator-alert');
+      expect(await alert.textContent()).toContain('recorded for an alleged perpetrator');
+      // It comes before anything else on the page.
+      expect(await page.evaluate(() => document.querySelector('main [role=alert]')?.id)).toBe('perpetrator-alert');
+      await expectAccessible(page);
+      await page.goto(`${t.client.baseUrl}/calls/${(await callRow(other.CallSid)).contact_id}/about`);
+      expect(await page.locator('#perpetrator-alert').count()).toBe(0);
+    } finally {
+      await browser.close();
+    }
   });
 });

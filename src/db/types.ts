@@ -95,6 +95,7 @@ export interface CallsTable {
   outcome: string | null;
   callback_time: string | null;
   provider_status: string | null;
+  perpetrator_alert: Generated<boolean>;
 }
 
 export interface AuditEventsTable {

@@ -47,3 +47,9 @@ export function normalisePostcode(postcode: string): string {
 export function postcodeDistrict(postcode: string): string {
   return normalisePostcode(postcode).split(' ')[0]!;
 }
+
+/** A UK or international phone number as E.164 digits without the plus (07700 900123 → 447700900123). */
+export function phoneDigits(number: string): string {
+  const digits = number.replace(/\D/g, '');
+  return digits.startsWith('00') ? digits.slice(2) : digits.startsWith('0') ? `44${digits.slice(1)}` : digits;
+}

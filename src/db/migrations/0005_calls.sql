@@ -18,6 +18,8 @@ create table calls (
   answered_by uuid references users(id),
   outcome text check (outcome in ('answered', 'abandoned', 'forwarded', 'callback_requested')),
   callback_time text,
-  provider_status text
+  provider_status text,
+  -- The caller's number matched one recorded for an alleged perpetrator (SPEC §5).
+  perpetrator_alert boolean not null default false
 );
 create index calls_partnership_started on calls (partnership_id, started_at);

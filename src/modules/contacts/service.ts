@@ -1,7 +1,7 @@
 import type { Tx } from '../../db/transaction.js';
 import { Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
 import { toJson } from '../../lib/json.js';
-import { normalisePostcode } from '../../lib/schema.js';
+import { normalisePostcode, phoneDigits } from '../../lib/schema.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { findHub, findOrganisation } from '../access/store.js';
@@ -219,4 +219,16 @@ export async function listNeeds(tx: Tx, actor: Actor) {
 
 export async function installDefaultNeeds(tx: Tx, partnershipId: string, needs: ReadonlyArray<readonly [string, string]>) {
   await store.insertNeeds(tx, partnershipId, needs);
+}
+
+/**
+ * The contacts recording an alleged perpetrator with this phone number (the perpetrator
+ * alert, SPEC §5). A system check: it answers ids only, and the match is audited.
+ */
+export async function perpetratorNumberMatches(tx: Tx, actor: Actor, number: string): Promise<string[]> {
+  const digits = phoneDigits(number);
+  if (digits.length < 6) return [];
+  const ids = await store.withPerpetratorNumber(tx, actor.partnershipId, digits);
+  if (ids.length > 0) await audit(tx, actor, ids.map((id) => ({ action: 'contact.perpetrator_number_match', recordType: 'contact', recordId: id })));
+  return ids;
 }

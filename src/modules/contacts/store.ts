@@ -135,3 +135,15 @@ export function insertNeeds(tx: Tx, partnershipId: string, needs: ReadonlyArray<
     .onConflict((oc) => oc.columns(['partnership_id', 'code']).doNothing())
     .execute();
 }
+
+/** Contacts of a partnership recording an alleged perpetrator with this number (E.164 digits). */
+export async function withPerpetratorNumber(tx: Tx, partnershipId: string, digits: string): Promise<string[]> {
+  const normalised = sql`(case when regexp_replace(ph, '[^0-9]', '', 'g') like '00%' then substr(regexp_replace(ph, '[^0-9]', '', 'g'), 3)
+    when regexp_replace(ph, '[^0-9]', '', 'g') like '0%' then '44' || substr(regexp_replace(ph, '[^0-9]', '', 'g'), 2)
+    else regexp_replace(ph, '[^0-9]', '', 'g') end)`;
+  const { rows } = await sql<{ id: string }>`select distinct c.id from contacts c
+    cross join lateral jsonb_array_elements(c.perpetrators) as p(value)
+    cross join lateral jsonb_array_elements_text(coalesce(p.value->'phones', '[]'::jsonb)) as phone(ph)
+    where c.partnership_id = ${partnershipId} and ${normalised} = ${digits}`.execute(tx);
+  return rows.map((row) => row.id);
+}

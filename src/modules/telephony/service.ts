@@ -12,7 +12,7 @@ import { audit } from '../access/audit.js';
 import { systemActor } from '../access/service.js';
 import * as accessStore from '../access/store.js';
 import type { ContactPatch } from '../contacts/schema.js';
-import { createContact, getContact, updateContact } from '../contacts/service.js';
+import { createContact, getContact, perpetratorNumberMatches, updateContact } from '../contacts/service.js';
 import { isOpenAt, OFFICE_HOURS, type OpeningSlot } from '../referrals/clock.js';
 
 export const NATIONAL_HELPLINE = '+448082000247';
@@ -71,12 +71,21 @@ export async function startCall(db: Kysely<DB>, partnershipId: string, input: { 
       // The number called from is recorded, but not as safe to call: only the caller can say that.
       ...(input.from && /^\+?[0-9]{6,16}$/.test(input.from) ? { person: { phones: [input.from] } } : {}),
     });
+    // The perpetrator alert: the caller's number against every number recorded for an alleged perpetrator.
+    const matches = input.from ? (await perpetratorNumberMatches(tx, actor, input.from)).filter((id) => id !== contact.id) : [];
     const call = await tx
       .insertInto('calls')
-      .values({ partnership_id: partnershipId, organisation_id: actor.organisationId, call_sid: input.callSid, from_number: input.from, contact_id: contact.id })
+      .values({
+        partnership_id: partnershipId,
+        organisation_id: actor.organisationId,
+        call_sid: input.callSid,
+        from_number: input.from,
+        contact_id: contact.id,
+        perpetrator_alert: matches.length > 0,
+      })
       .returning(['id', 'contact_id'])
       .executeTakeFirstOrThrow();
-    await audit(tx, actor, { action: 'call.start', recordType: 'call', recordId: call.id, details: { contactId: contact.id } });
+    await audit(tx, actor, { action: 'call.start', recordType: 'call', recordId: call.id, details: { contactId: contact.id, perpetratorAlert: matches.length > 0 } });
     return call;
   });
 }
@@ -129,4 +138,9 @@ export async function endCall(db: Kysely<DB>, partnershipId: string, callSid: st
     await tx.updateTable('calls').set({ ended_at: new Date(), provider_status: status.slice(0, 40), outcome }).where('id', '=', call.id).execute();
     await audit(tx, actor, { action: 'call.end', recordType: 'call', recordId: call.id, details: { outcome } });
   });
+}
+
+/** The call a contact came from, for the handler's screen: when it started, and whether it raised the perpetrator alert. */
+export async function callOfContact(tx: Tx, contactId: string) {
+  return tx.selectFrom('calls').select(['id', 'started_at', 'perpetrator_alert', 'menu_choice']).where('contact_id', '=', contactId).executeTakeFirst();
 }

@@ -17,6 +17,7 @@ import { NewReferrals } from '../../modules/referrals/schema.js';
 import { sendReferrals } from '../../modules/referrals/service.js';
 import { NewAssessment } from '../../modules/risk/schema.js';
 import * as risk from '../../modules/risk/service.js';
+import { callOfContact } from '../../modules/telephony/service.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 import { CALLER_TYPE_ITEMS, DANGER_ITEMS, LEVEL_LABELS, labelOf } from '../labels.js';
 
@@ -47,9 +48,10 @@ function dateFrom(form: Form, name: string): string | undefined | 'invalid' {
 /** The call summary shown beside every stage. */
 async function callContext(tx: Tx, actor: Actor, id: string) {
   const contact = await contacts.getContact(tx, actor, id);
+  const call = await callOfContact(tx, id);
   const assessment = await risk.currentAssessmentOf(tx, id);
   const needs = await contacts.listNeeds(tx, actor);
-  return { contact, assessment, needs };
+  return { contact, assessment, needs, perpetratorAlert: call?.perpetrator_alert ?? false };
 }
 
 function summaryRows(contact: ContactView, assessment: Awaited<ReturnType<typeof risk.currentAssessmentOf>>, needLabels: Map<string, string>) {
