@@ -11,6 +11,7 @@ import { WORDS } from '../src/modules/telephony/twilio-routes.js';
 import { DEMO_PASSWORD, demoToken } from '../src/seed/demo.js';
 import { startDemoApp, type TestApp } from './harness.js';
 import { browserMissing, expectAccessible, launch, newContext } from './web/browser.js';
+import { FormClient } from './web/http.js';
 
 const TOKEN = 'test-auth-token-0123456789abcdef';
 const PUBLIC_URL = 'https://spoc.example.org';
@@ -220,5 +221,45 @@ describe('the number, through Twilio webhooks', () => {
     } finally {
       await browser.close();
     }
+  });
+
+  it('rings on-duty handlers; the one who answers has the call, and its contact screen pops up for them', async () => {
+    await setHours(ALWAYS);
+    // The handler goes on duty in the staff app, with the phone to ring.
+    const staff = new FormClient(t.client.baseUrl);
+    await staff.signIn('handler@castlebrook.example');
+    const bad = await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'on', phone: 'not a number' });
+    expect(bad.status).toBe(422);
+    expect((await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'on', phone: '+447700900100' })).status).toBe(303);
+    const handler = await t.database.db.selectFrom('users').select('id').where('email', '=', 'handler@castlebrook.example').executeTakeFirstOrThrow();
+
+    const call = newCall('+447700900200');
+    await twilioPost('voice', call);
+    const ringing = await twilioPost('gather', { ...call, Digits: '1' });
+    expect(ringing.xml).toContain(`<Number url="/telephony/twilio/whisper?user=${handler.id}">+447700900100</Number>`);
+    expect(ringing.xml).toMatch(/<Dial [^>]*action="\/telephony\/twilio\/dial-result"/);
+    expect(await staff.request('GET', '/calls/live/poll').then((r) => JSON.parse(r.text))).toEqual({});
+
+    // The handler picks up: Twilio runs the whisper URL on their leg.
+    const whisper = await twilioPost(`whisper?user=${handler.id}`, { CallSid: 'CA_child_leg', ParentCallSid: call.CallSid, AccountSid: ACCOUNT, From: '+441632960000', To: '+447700900100', CallStatus: 'in-progress', Direction: 'outbound-api' });
+    expect(verbs(whisper.xml)).toEqual([`Say: ${WORDS.whisper}`]);
+    const row = await callRow(call.CallSid);
+    expect(row).toMatchObject({ answered_by: handler.id, outcome: 'answered' });
+    const pop = JSON.parse((await staff.request('GET', '/calls/live/poll')).text);
+    expect(pop).toEqual({ contactUrl: `/calls/${row.contact_id}/about` });
+    // The contact screen is pre-filled with the number called from (not marked safe).
+    const screen = await staff.request('GET', pop.contactUrl);
+    expect(screen.text).toContain('value="+447700900200"');
+    await twilioPost('status', { ...call, CallStatus: 'completed' });
+    expect(JSON.parse((await staff.request('GET', '/calls/live/poll')).text)).toEqual({});
+
+    // No one answers in time: the caller is offered the helpline or a call-back.
+    const unanswered = newCall();
+    await twilioPost('voice', unanswered);
+    await twilioPost('gather', { ...unanswered, Digits: '1' });
+    const missed = await twilioPost('dial-result', { ...unanswered, DialCallStatus: 'no-answer', DialCallDuration: '0' });
+    expect(verbs(missed.xml)[1]).toBe(`Say: ${WORDS.busy} ${WORDS.options}`);
+    await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'off' });
+    expect(await t.database.db.selectFrom('on_duty').select('user_id').execute()).toHaveLength(0);
   });
 });

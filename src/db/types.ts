@@ -98,6 +98,13 @@ export interface CallsTable {
   perpetrator_alert: Generated<boolean>;
 }
 
+export interface OnDutyTable {
+  user_id: string;
+  partnership_id: string;
+  phone: string;
+  since: Generated<Date>;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   at: CreatedAt;
@@ -311,6 +318,7 @@ export interface DB {
   web_sessions: WebSessionsTable;
   door_sessions: DoorSessionsTable;
   calls: CallsTable;
+  on_duty: OnDutyTable;
   audit_events: AuditEventsTable;
   services: ServicesTable;
   need_definitions: NeedDefinitionsTable;

@@ -24,6 +24,7 @@ import { referralPages } from './pages/referrals.js';
 import { coordinatorPages } from './pages/coordinator.js';
 import { directoryPages } from './pages/directory.js';
 import { doorPages } from './door/pages.js';
+import { livePages } from './pages/live.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -95,4 +96,5 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(coordinatorPages);
   await app.register(directoryPages);
   await app.register(doorPages);
+  await app.register(livePages);
 }

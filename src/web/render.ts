@@ -22,13 +22,16 @@ interface NavItem {
 /** Navigation by role: each person sees the places their work takes them. */
 export function navigationFor(staff: SessionActor, path: string): NavItem[] {
   const items: NavItem[] = [{ text: 'Home', href: '/' }];
-  if (can(staff, 'contact:create') && can(staff, 'escalation:read')) items.push({ text: 'New call', href: '/calls/new' });
+  if (can(staff, 'contact:create') && can(staff, 'escalation:read')) {
+    items.push({ text: 'Live calls', href: '/calls/live' });
+    items.push({ text: 'New call', href: '/calls/new' });
+  }
   if (can(staff, 'contact:read')) items.push({ text: 'Contacts', href: '/contacts' });
   if (can(staff, 'referral:act') && !can(staff, 'escalation:read')) items.push({ text: 'Inbox', href: '/inbox' });
   if (can(staff, 'escalation:read')) items.push({ text: 'Queues', href: '/queues' });
   if (can(staff, 'directory:manage')) items.push({ text: 'Directory', href: '/directory' });
   if (can(staff, 'pathways:manage')) items.push({ text: 'Rules', href: '/rules' });
-  return items.map((item) => ({ ...item, active: item.href === '/' ? path === '/' : path.startsWith(item.href) }));
+  return items.map((item) => ({ ...item, active: item.href === '/' ? path === '/' : path === item.href || path.startsWith(`${item.href}/`) }));
 }
 
 export async function render(request: FastifyRequest, reply: FastifyReply, template: string, context: Record<string, unknown> = {}) {

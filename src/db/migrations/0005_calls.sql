@@ -23,3 +23,12 @@ create table calls (
   perpetrator_alert boolean not null default false
 );
 create index calls_partnership_started on calls (partnership_id, started_at);
+
+-- The rota: call handlers on duty, and the phone each is reached on while on duty.
+create table on_duty (
+  user_id uuid primary key references users(id),
+  partnership_id uuid not null references partnerships(id),
+  phone text not null,
+  since timestamptz not null default now()
+);
+create index on_duty_partnership on on_duty (partnership_id);

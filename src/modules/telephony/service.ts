@@ -19,6 +19,8 @@ export const NATIONAL_HELPLINE = '+448082000247';
 
 export interface TelephonySettings {
   authToken: string | undefined;
+  /** Seconds on-duty handlers' phones ring before the caller is offered the helpline or a call-back. */
+  ringSeconds: number;
   openingHours: OpeningSlot[];
   /** Seconds in the queue before the caller is offered the helpline or a call-back. */
   queueTimeoutSeconds: number;
@@ -32,6 +34,7 @@ export async function telephonySettings(db: Kysely<DB> | Tx, partnershipId: stri
     authToken: settings.authToken ?? serverAuthToken,
     openingHours: settings.openingHours ?? OFFICE_HOURS,
     queueTimeoutSeconds: settings.queueTimeoutSeconds ?? 120,
+    ringSeconds: settings.ringSeconds ?? 25,
   };
 }
 
@@ -143,4 +146,56 @@ export async function endCall(db: Kysely<DB>, partnershipId: string, callSid: st
 /** The call a contact came from, for the handler's screen: when it started, and whether it raised the perpetrator alert. */
 export async function callOfContact(tx: Tx, contactId: string) {
   return tx.selectFrom('calls').select(['id', 'started_at', 'perpetrator_alert', 'menu_choice']).where('contact_id', '=', contactId).executeTakeFirst();
+}
+
+/** Going on duty (with the phone to ring) or off it. */
+export async function setOnDuty(tx: Tx, actor: Actor, phone: string | null): Promise<void> {
+  if (phone) {
+    await tx
+      .insertInto('on_duty')
+      .values({ user_id: actor.userId, partnership_id: actor.partnershipId, phone })
+      .onConflict((oc) => oc.column('user_id').doUpdateSet({ phone, since: new Date() }))
+      .execute();
+  } else {
+    await tx.deleteFrom('on_duty').where('user_id', '=', actor.userId).execute();
+  }
+  await audit(tx, actor, { action: phone ? 'telephony.on_duty' : 'telephony.off_duty', recordType: 'user', recordId: actor.userId });
+}
+
+export async function dutyOf(tx: Tx, actor: Actor) {
+  return tx.selectFrom('on_duty').select(['phone', 'since']).where('user_id', '=', actor.userId).executeTakeFirst();
+}
+
+/** Who to ring now: on-duty call handlers of the partnership. */
+export async function onDutyHandlers(db: Kysely<DB> | Tx, partnershipId: string) {
+  return db
+    .selectFrom('on_duty as d')
+    .innerJoin('users as u', 'u.id', 'd.user_id')
+    .select(['d.user_id', 'd.phone'])
+    .where('d.partnership_id', '=', partnershipId)
+    .where('u.status', '=', 'active')
+    .orderBy('d.since')
+    .execute();
+}
+
+/** A handler answered (their leg's whisper): the call is theirs, and its contact pops up on their screen. */
+export async function answeredBy(db: Kysely<DB>, partnershipId: string, callSid: string, userId: string, requestId?: string) {
+  return withCall(db, partnershipId, callSid, requestId, async (tx, actor, call) => {
+    const user = await tx.selectFrom('on_duty').select('user_id').where('user_id', '=', userId).where('partnership_id', '=', partnershipId).executeTakeFirst();
+    if (!user) return;
+    await tx.updateTable('calls').set({ answered_by: userId, answered_at: new Date(), outcome: 'answered' }).where('id', '=', call.id).execute();
+    await audit(tx, actor, { action: 'call.answered', recordType: 'call', recordId: call.id, details: { by: userId } });
+  });
+}
+
+/** The screen-pop: the live call this handler answered, if any (answered in the last hour and not ended). */
+export async function myLiveCall(tx: Tx, actor: Actor) {
+  return tx
+    .selectFrom('calls')
+    .select(['id', 'contact_id', 'answered_at', 'perpetrator_alert'])
+    .where('answered_by', '=', actor.userId)
+    .where('ended_at', 'is', null)
+    .where('answered_at', '>', new Date(Date.now() - 60 * 60 * 1000))
+    .orderBy('answered_at', 'desc')
+    .executeTakeFirst();
 }

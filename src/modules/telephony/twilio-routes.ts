@@ -30,6 +30,7 @@ export const WORDS = {
   callbackTime: 'When is it safe to call? For weekday mornings press 1, afternoons press 2, evenings press 3.',
   callbackDone: 'Thank you. We will call you back then, and we will not leave a message. Goodbye.',
   connecting: 'Connecting you to the National Domestic Abuse Helpline.',
+  whisper: 'A call to the SPOC number. Its contact screen is open in spoc.',
 };
 const CALLBACK_TIMES: Record<string, string> = { '1': 'weekday mornings', '2': 'weekday afternoons', '3': 'weekday evenings' };
 
@@ -88,12 +89,36 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
     const open = calls.isOpen(settings);
     await calls.recordMenu(db, partnershipId, params.CallSid ?? '', params.Digits, open, request.id);
     const response = new VoiceResponse();
-    if (open) {
+    const handlers = open ? await calls.onDutyHandlers(db, partnershipId) : [];
+    if (open && handlers.length > 0) {
+      // Ring every on-duty handler at once; the first to answer has the call (and its screen).
+      response.say(VOICE, WORDS.queued);
+      const dial = response.dial({ timeout: settings.ringSeconds, action: `${BASE}/dial-result`, answerOnBridge: true });
+      for (const handler of handlers) dial.number({ url: `${BASE}/whisper?user=${handler.user_id}` }, handler.phone);
+    } else if (open) {
+      // No one on duty yet: the queue, with position messages, until someone is or the wait is too long.
       response.say(VOICE, WORDS.queued);
       response.enqueue({ waitUrl: `${BASE}/wait`, action: `${BASE}/queue-result` }, `spoc-${partnershipId}`);
     } else {
       offerOptions(response, WORDS.closed);
     }
+    return twiml(reply, response);
+  });
+
+  /** Runs on the handler's leg as they answer: it records who answered; the call pops up on their screen. */
+  app.post(`${BASE}/whisper`, route, async (request, reply) => {
+    const { partnershipId, params } = ctx(request);
+    const userId = (request.query as { user?: string }).user ?? '';
+    if (/^[0-9a-f-]{36}$/.test(userId)) await calls.answeredBy(db, partnershipId, params.ParentCallSid ?? params.CallSid ?? '', userId, request.id);
+    const response = new VoiceResponse();
+    response.say(VOICE, WORDS.whisper);
+    return twiml(reply, response);
+  });
+
+  app.post(`${BASE}/dial-result`, route, async (request, reply) => {
+    const { params } = ctx(request);
+    const response = new VoiceResponse();
+    if (params.DialCallStatus !== 'completed' && params.DialCallStatus !== 'answered') offerOptions(response, WORDS.busy);
     return twiml(reply, response);
   });
 

@@ -64,3 +64,20 @@ for (const form of document.querySelectorAll('form[data-keep-draft]')) {
   });
   form.addEventListener('submit', () => sessionStorage.removeItem(key));
 }
+
+// The screen-pop: on the live-calls page, a call this handler answers opens its contact screen.
+if (document.querySelector('[data-live-poll]')) {
+  const poll = async () => {
+    try {
+      const response = await fetch('/calls/live/poll', { headers: { accept: 'application/json' } });
+      if (response.ok) {
+        const { contactUrl } = await response.json();
+        if (contactUrl) return window.location.assign(contactUrl);
+      }
+    } catch {
+      // A dropped connection: try again at the next tick.
+    }
+    setTimeout(poll, 3000);
+  };
+  setTimeout(poll, 1000);
+}
