@@ -11,7 +11,7 @@ import { DataDirInUse } from './db/lockfile.js';
 import { migrate } from './db/migrate.js';
 import { inTransaction } from './db/transaction.js';
 import { DomainError, Invalid } from './lib/errors.js';
-import { ROLE_LABELS, ROLES } from './modules/access/policy.js';
+import { ROLE_LABELS, ROLES, SYSTEM_ROLES } from './modules/access/policy.js';
 import { addUser, createOrganisation, createToken, ORGANISATION_KINDS, requirePartnership } from './modules/access/service.js';
 import { listPartnerships } from './modules/access/store.js';
 import { exportDirectory, importDirectory } from './modules/directory/oruk-io.js';
@@ -146,7 +146,7 @@ program
   .requiredOption('--organisation <slug>', 'their organisation')
   .requiredOption('--email <email>', 'sign-in email')
   .requiredOption('--name <name>', 'their name')
-  .addOption(new Option('--role <role...>', 'one or more roles').choices(ROLES).makeOptionMandatory())
+  .addOption(new Option('--role <role...>', 'one or more roles').choices(ROLES.filter((role) => !SYSTEM_ROLES.includes(role))).makeOptionMandatory())
   .option('--password <password>', 'initial password (12+ characters); omit for token-only use')
   .action((options: { partnership: string; organisation: string; email: string; name: string; role: string[]; password?: string }) =>
     withDatabase(async (database) => {
@@ -258,6 +258,62 @@ program
         console.log(`  ${change.reference}  ${parts.join(', ')}`);
       }
       if (result.changed.length > Number(options.limit)) console.log(`  … and ${result.changed.length - Number(options.limit)} more (--limit)`);
+    }),
+  );
+
+const telephony = program.command('telephony').description('The number: simulate a call, forecast staffing');
+
+telephony
+  .command('simulate')
+  .description('Play a scripted call against a running spoc, signed as Twilio signs its webhooks, and print the dialogue')
+  .option('--url <url>', 'the running spoc', 'http://127.0.0.1:3000')
+  .option('--public-url <url>', 'the address spoc checks signatures against (its PUBLIC_URL; default --url)')
+  .option('--from <number>', 'the number the call comes from', '+447700900001')
+  .option('--digits <keys>', 'keys the caller presses, in turn (e.g. "1" or "22")', '1')
+  .action(async (options: { url: string; publicUrl?: string; from: string; digits: string }) => {
+    const token = process.env.TWILIO_AUTH_TOKEN;
+    if (!token) throw new Invalid([{ field: 'TWILIO_AUTH_TOKEN', message: 'is needed to sign the requests, as the running spoc has it' }]);
+    const { simulateCall } = await import('./modules/telephony/simulate.js');
+    await simulateCall({ base: options.url.replace(/\/$/, ''), publicUrl: (options.publicUrl ?? options.url).replace(/\/$/, ''), token, from: options.from, digits: options.digits.split('') }, (line) => console.log(line));
+  });
+
+telephony
+  .command('forecast')
+  .description('Hourly call arrival rates from call records, and the handlers needed per hour (Erlang C)')
+  .requiredOption('--from <date>', 'first day, YYYY-MM-DD')
+  .requiredOption('--to <date>', 'last day, YYYY-MM-DD')
+  .option('--target-seconds <s>', 'answered within this many seconds', '20')
+  .option('--service-level <percent>', 'for at least this share of calls', '80')
+  .option('--handle-seconds <s>', 'average handling time (default: measured from answered calls, else 600)')
+  .option('--partnership <slug>', 'the partnership (default: the only one)')
+  .action((options: { from: string; to: string; targetSeconds: string; serviceLevel: string; handleSeconds?: string; partnership?: string }) =>
+    withDatabase(async (database) => {
+      const errors = [];
+      for (const field of ['from', 'to'] as const) if (!/^\d{4}-\d{2}-\d{2}$/.test(options[field])) errors.push({ field: `--${field}`, message: 'must be a date, YYYY-MM-DD' });
+      if (errors.length === 0 && options.from > options.to) errors.push({ field: '--to', message: 'must not be before --from' });
+      const level = Number(options.serviceLevel);
+      if (!(level > 0 && level < 100)) errors.push({ field: '--service-level', message: 'must be a percentage between 0 and 100' });
+      const target = Number(options.targetSeconds);
+      if (!(target > 0)) errors.push({ field: '--target-seconds', message: 'must be a positive number' });
+      if (options.handleSeconds !== undefined && !(Number(options.handleSeconds) > 0)) errors.push({ field: '--handle-seconds', message: 'must be a positive number' });
+      if (errors.length > 0) throw new Invalid(errors);
+      const { forecast, WEEKDAY_NAMES } = await import('./modules/telephony/forecast.js');
+      const slug = options.partnership ?? (await onlyPartnership(database));
+      const partnership = await requirePartnership(database.db, slug);
+      const result = await forecast(database.db, partnership.id, {
+        from: options.from,
+        to: options.to,
+        targetSeconds: target,
+        serviceLevel: level / 100,
+        ...(options.handleSeconds ? { handleSeconds: Number(options.handleSeconds) } : {}),
+      });
+      console.log(`${result.totalCalls} calls from ${options.from} to ${options.to}; handling time ${result.handleSeconds} s; target ${level}% answered within ${target} s.`);
+      console.log('Each cell: average calls in that hour → handlers needed.');
+      console.log(`hour   ${WEEKDAY_NAMES.map((d) => d.slice(0, 3).padStart(11)).join('')}`);
+      for (let hour = 0; hour < 24; hour += 1) {
+        const row = result.cells.filter((c) => c.hour === hour).map((c) => `${c.callsPerHour.toFixed(1)}→${c.handlers}`.padStart(11));
+        console.log(`${String(hour).padStart(2, '0')}:00 ${row.join('')}`);
+      }
     }),
   );
 

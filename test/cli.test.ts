@@ -135,6 +135,61 @@ describe('the spoc command', () => {
     expect((await spoc(['pathways', 'replay', '--rules', file, '--since', 'last week'])).stderr).toMatch(/--since: must be a date/);
   });
 
+  it('forecasts handlers per hour from call records (Erlang C), and names bad options', async () => {
+    const database = await openDatabase({ kind: 'pglite', dataDir: path.join(dir, 'data') });
+    try {
+      const handler = await database.db.selectFrom('users').selectAll().where('email', '=', 'handler@castlebrook.example').executeTakeFirstOrThrow();
+      const actor = { userId: handler.id, partnershipId: handler.partnership_id, organisationId: handler.organisation_id, roles: ['call_handler' as const] };
+      await inTransaction(database.db, actor, async (tx) => {
+        // Two Mondays, 20 calls each between 10:00 and 11:00 London time (GMT in November).
+        for (const day of ['2026-11-02', '2026-11-09']) {
+          for (let i = 0; i < 20; i += 1) {
+            const contact = await createContact(tx, actor, { channel: 'phone', callerType: 'other', immediateDanger: 'not_known' });
+            await tx
+              .insertInto('calls')
+              .values({ partnership_id: actor.partnershipId, organisation_id: actor.organisationId, call_sid: `CA-forecast-${day}-${i}`, from_number: null, contact_id: contact.id, started_at: new Date(`${day}T10:${String(i * 2).padStart(2, '0')}:00Z`) })
+              .execute();
+          }
+        }
+      });
+    } finally {
+      await database.close();
+    }
+    const result = await spoc(['telephony', 'forecast', '--from', '2026-11-02', '--to', '2026-11-15', '--handle-seconds', '180']);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toContain('40 calls from 2026-11-02 to 2026-11-15; handling time 180 s; target 80% answered within 20 s.');
+    // 20 calls an hour of 3 minutes is 1 Erlang: 2 handlers answer 70 % within 20 s, 3 answer 93 %.
+    const ten = result.stdout.split('\n').find((line) => line.startsWith('10:00'))!;
+    expect(ten.trim().split(/\s+/)[1]).toBe('20.0→3');
+    expect(result.stdout.split('\n').find((line) => line.startsWith('11:00'))).toMatch(/^11:00(\s+0\.0→0){7}$/);
+    const bad = await spoc(['telephony', 'forecast', '--from', 'yesterday', '--to', '2026-11-01', '--service-level', '120']);
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/--from: must be a date/);
+    expect(bad.stderr).toMatch(/--service-level: must be a percentage/);
+  });
+
+  it('simulates a signed call against a running spoc and prints the dialogue', async () => {
+    const { startDemoApp } = await import('./harness.js');
+    const app = await startDemoApp({ twilioAuthToken: 'cli-token' });
+    try {
+      const env = { ...process.env, TWILIO_AUTH_TOKEN: 'cli-token', LOG_LEVEL: 'silent' };
+      const { stdout } = await run(process.execPath, [BIN, 'telephony', 'simulate', '--url', app.client.baseUrl, '--digits', '1'], { env, timeout: 60_000 });
+      const lines = stdout.split('\n');
+      expect(lines[1]).toBe('  spoc says: If you or anyone else is in immediate danger, hang up now and dial 999.');
+      expect(stdout).toContain('caller presses 1');
+      expect(stdout).toMatch(/call ended/);
+      const calls = await app.database.db.selectFrom('calls').select(['menu_choice', 'ended_at']).execute();
+      expect(calls).toHaveLength(1);
+      expect(calls[0]!.menu_choice).toBe('1');
+      expect(calls[0]!.ended_at).not.toBeNull();
+      const refused = await run(process.execPath, [BIN, 'telephony', 'simulate', '--url', app.client.baseUrl], { env: { ...env, TWILIO_AUTH_TOKEN: 'wrong' }, timeout: 60_000 }).catch((e: { stderr: string; code: number }) => e);
+      expect((refused as { code: number }).code).toBe(1);
+      expect((refused as { stderr: string }).stderr).toMatch(/TWILIO_AUTH_TOKEN: \/telephony\/twilio\/voice answered 403/);
+    } finally {
+      await app.close();
+    }
+  });
+
   it('refuses a second process on the same data folder', async () => {
     const { spawn } = await import('node:child_process');
     const server = spawn(process.execPath, [BIN, 'serve'], {
