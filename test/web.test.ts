@@ -332,6 +332,12 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     await Promise.all([page.waitForNavigation(), page.click('button:has-text("Replay")')]);
     expect(await page.locator('.govuk-error-summary').textContent()).toContain('is not valid JSON');
 
+    // The staffing forecast: a chart with its figures as a table.
+    await page.goto(`${base}/forecast?from=2026-11-01&to=2026-11-30&day=2`);
+    await expectAccessible(page);
+    expect(await page.locator('figure progress').count()).toBe(24);
+    expect(await page.locator('table').last().locator('tbody tr').count()).toBe(24);
+
     // A provider manager may change only their own organisation's services.
     const manager = await (await newContext(browser, { javaScript: true })).newPage();
     await signIn(manager, 'provider-manager@castlebrook.example');

@@ -28,7 +28,7 @@ export function navigationFor(staff: SessionActor, path: string): NavItem[] {
   }
   if (can(staff, 'contact:read')) items.push({ text: 'Contacts', href: '/contacts' });
   if (can(staff, 'referral:act') && !can(staff, 'escalation:read')) items.push({ text: 'Inbox', href: '/inbox' });
-  if (can(staff, 'escalation:read')) items.push({ text: 'Queues', href: '/queues' });
+  if (can(staff, 'escalation:read')) items.push({ text: 'Queues', href: '/queues' }, { text: 'Forecast', href: '/forecast' });
   if (can(staff, 'directory:manage')) items.push({ text: 'Directory', href: '/directory' });
   if (can(staff, 'pathways:manage')) items.push({ text: 'Rules', href: '/rules' });
   return items.map((item) => ({ ...item, active: item.href === '/' ? path === '/' : path === item.href || path.startsWith(`${item.href}/`) }));

@@ -11,6 +11,7 @@ import * as contacts from '../../modules/contacts/service.js';
 import { listServices } from '../../modules/directory/service.js';
 import { listEscalations } from '../../modules/referrals/escalations.js';
 import { Reroute } from '../../modules/referrals/schema.js';
+import { forecast, WEEKDAY_NAMES } from '../../modules/telephony/forecast.js';
 import * as referrals from '../../modules/referrals/service.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 
@@ -47,6 +48,29 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
   }
 
   app.get('/queues', { config: { web: true, permission: 'escalation:read' } }, async (request, reply) => queues(request, reply));
+
+  // The staffing forecast: calls per hour from the call records, and handlers needed (Erlang C).
+  app.get('/forecast', { config: { web: true, permission: 'escalation:read' } }, async (request, reply) => {
+    const query = request.query as { from?: string; to?: string; day?: string };
+    const today = new Date().toISOString().slice(0, 10);
+    const from = /^\d{4}-\d{2}-\d{2}$/.test(query.from ?? '') ? query.from! : new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10);
+    const to = /^\d{4}-\d{2}-\d{2}$/.test(query.to ?? '') && query.to! >= from ? query.to! : today;
+    const day = Math.min(7, Math.max(1, Number(query.day) || 1));
+    const result = await asActor(request, (tx, actor) => forecast(tx, actor.partnershipId, { from, to, targetSeconds: 20, serviceLevel: 0.8 }));
+    const hours = result.cells.filter((c) => c.weekday === day);
+    const most = Math.max(1, ...hours.map((c) => c.handlers));
+    return render(request, reply, 'pages/forecast.njk', {
+      title: 'Staffing forecast',
+      from,
+      to,
+      day,
+      days: WEEKDAY_NAMES.map((text, i) => ({ value: String(i + 1), text })),
+      dayName: WEEKDAY_NAMES[day - 1],
+      most,
+      hours: hours.map((c) => ({ ...c, label: `${String(c.hour).padStart(2, '0')}:00` })),
+      result,
+    });
+  });
 
   app.post('/referrals/:id/reroute', { config: { web: true, permission: 'referral:create' }, schema: { params: IdParams } }, async (request, reply) => {
     const { id } = request.params as { id: string };
