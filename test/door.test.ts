@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoToken } from '../src/seed/demo.js';
 import { startDemoApp, type TestApp } from './harness.js';
 import { FormClient } from './web/http.js';
-import { browserMissing, expectAccessible, launch, newContext, screenshot } from './web/browser.js';
+import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs } from './web/browser.js';
 
 const missing = browserMissing();
 if (missing) console.log(`door.test.ts: skipped: ${missing}`);
@@ -120,10 +120,7 @@ describe.skipIf(missing !== null)('the public web door', { timeout: 120_000 }, (
     expect(urls.filter((u) => /Webdoor|07700|XB2|reads/i.test(decodeURIComponent(u)))).toEqual([]);
 
     const coordinator = await (await newContext(browser, { javaScript: true })).newPage();
-    await coordinator.goto(`${base}/sign-in`);
-    await coordinator.fill('#email', 'coordinator@castlebrook.example');
-    await coordinator.fill('#password', 'castlebrook-demo-only');
-    await Promise.all([coordinator.waitForNavigation(), coordinator.click('form[action="/sign-in"] button')]);
+    await signInAs(coordinator, base, 'coordinator@castlebrook.example');
     await coordinator.goto(`${base}/queues`);
     const triage = await coordinator.locator('#triage + table').textContent();
     expect(triage).toContain(contact.reference);

@@ -8,9 +8,9 @@ import twilio from 'twilio';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WORDS } from '../src/modules/telephony/twilio-routes.js';
-import { DEMO_PASSWORD, demoToken } from '../src/seed/demo.js';
+import { demoToken } from '../src/seed/demo.js';
 import { startDemoApp, type TestApp } from './harness.js';
-import { browserMissing, expectAccessible, launch, newContext } from './web/browser.js';
+import { browserMissing, expectAccessible, launch, newContext, signInAs } from './web/browser.js';
 import { FormClient } from './web/http.js';
 
 const TOKEN = 'test-auth-token-0123456789abcdef';
@@ -206,10 +206,7 @@ describe('the number, through Twilio webhooks', () => {
     const browser = await launch();
     try {
       const page = await (await newContext(browser, { javaScript: true })).newPage();
-      await page.goto(`${t.client.baseUrl}/sign-in`);
-      await page.fill('#email', 'handler@castlebrook.example');
-      await page.fill('#password', DEMO_PASSWORD);
-      await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button')]);
+      await signInAs(page, t.client.baseUrl, 'handler@castlebrook.example');
       await page.goto(`${t.client.baseUrl}/calls/${row.contact_id}/about`);
       const alert = page.locator('#perpetrator-alert');
       expect(await alert.textContent()).toContain('recorded for an alleged perpetrator');

@@ -9,7 +9,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEMO_PASSWORD, demoToken } from '../src/seed/demo.js';
 import { dashAnswers, startApp, startDemoApp, type TestApp } from './harness.js';
-import { browserMissing, expectAccessible, launch, newContext, screenshot, submitWithKeyboard, tabTo, typeInto } from './web/browser.js';
+import { browserMissing, expectAccessible, launch, newContext, screenshot, submitWithKeyboard, tabTo, typeInto, signInAs } from './web/browser.js';
 
 const missing = browserMissing();
 if (missing) console.log(`web.test.ts: skipped: ${missing}`);
@@ -33,9 +33,7 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
   async function signIn(page: Page, email: string): Promise<void> {
     await page.goto(`${base}/sign-in`);
     await expectAccessible(page);
-    await page.fill('#email', email);
-    await page.fill('#password', DEMO_PASSWORD);
-    await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button')]);
+    await signInAs(page, base, email);
     expect(new URL(page.url()).pathname).toBe('/');
   }
 
@@ -354,10 +352,7 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     const short = await startApp(app.database, { sessionIdleMinutes: 2 });
     try {
       const page = await (await newContext(browser, { javaScript: true })).newPage();
-      await page.goto(`${short.client.baseUrl}/sign-in`);
-      await page.fill('#email', 'handler@castlebrook.example');
-      await page.fill('#password', DEMO_PASSWORD);
-      await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in"] button')]);
+      await signInAs(page, short.client.baseUrl, 'handler@castlebrook.example');
       expect(await page.locator('#idle-warning').isVisible()).toBe(false);
       await page.locator('#idle-warning').waitFor({ state: 'visible', timeout: 20_000 });
       await expectAccessible(page);
