@@ -47,7 +47,9 @@ describe.skipIf(missing !== null)('the public web door', { timeout: 120_000 }, (
     return { page, urls };
   }
 
+  /** Every page is scanned by axe as it is left, then its button pressed. */
   async function next(page: Page) {
+    await expectAccessible(page);
     await Promise.all([page.waitForNavigation(), page.click('main button.govuk-button')]);
   }
 
@@ -348,5 +350,31 @@ describe('the public web door over HTTP', () => {
     const scripts = await Promise.all(['/assets/spoc/door.mjs', '/assets/govuk/govuk-frontend.min.js'].map((path) => request('GET', path)));
     const weight = page.text.length + scripts.reduce((sum, s) => sum + s.text.length, 0);
     expect(weight).toBeLessThan(100 * 1024);
+  });
+
+  it('answers bad input on every question page with the error summary and field errors, saving nothing', async () => {
+    const { STEPS } = await import('../src/web/door/steps.js');
+    for (const [form, base] of [['self', '/get-help'], ['professional', '/refer']] as const) {
+      const { request, csrf } = await session();
+      await request('POST', `${base}/start`, { _csrf: csrf });
+      for (const step of STEPS[form]) {
+        const body: Record<string, string> = { _csrf: csrf };
+        for (const field of step.fields) {
+          if (field.kind === 'radios' || field.kind === 'checkboxes') body[field.name] = 'not-an-answer';
+          else if (field.kind === 'text' || field.kind === 'textarea') body[field.name] = 'x'.repeat(field.max + 1);
+          else if (field.kind === 'date') Object.assign(body, { [`${field.name}-day`]: '31', [`${field.name}-month`]: '2', [`${field.name}-year`]: '1990' });
+          // The checklist: its answers are simply left out.
+        }
+        const answer = await request('POST', `${base}/${step.slug}`, body);
+        expect(answer.status, `${base}/${step.slug}`).toBe(422);
+        expect(answer.text, `${base}/${step.slug}`).toContain('govuk-error-summary');
+        const named = step.fields.map((f) => (f.kind === 'dash' ? 'answers-q01' : f.kind === 'date' ? `${f.name}-day` : f.name));
+        for (const id of named) expect(answer.text, `${base}/${step.slug} names ${id}`).toContain(`href="#${id}"`);
+      }
+      // Nothing was saved: the check page sends back to the first question.
+      const check = await request('GET', `${base}/check`);
+      expect(check.headers.get('location')).toBe(`${base}/${STEPS[form][0]!.slug}`);
+    }
+    expect(await app.database.db.selectFrom('contacts').select('id').execute()).toHaveLength(0);
   });
 });

@@ -169,14 +169,16 @@ export function readStep(step: Step, form: Record<string, unknown>): { values: A
       continue;
     }
     if (field.kind === 'checkboxes') {
-      const chosen = list(form[field.name]).filter((v) => field.items.includes(v));
-      if (field.required && chosen.length === 0) errors.push([field.name, 'error.choose']);
+      const sent = list(form[field.name]);
+      const chosen = sent.filter((v) => field.items.includes(v));
+      if (chosen.length < sent.length) errors.push([field.name, 'error.invalid']);
+      else if (field.required && chosen.length === 0) errors.push([field.name, 'error.choose']);
       values[field.name] = chosen;
       continue;
     }
     const raw = typeof form[field.name] === 'string' ? (form[field.name] as string).trim() : '';
     if (field.kind === 'radios') {
-      if (raw && !field.items.includes(raw)) errors.push([field.name, 'error.required']);
+      if (raw && !field.items.includes(raw)) errors.push([field.name, 'error.invalid']);
       else if (!raw && field.required) errors.push([field.name, 'error.required']);
       values[field.name] = raw;
       continue;
