@@ -27,6 +27,7 @@ declare module 'fastify' {
   interface FastifyInstance {
     database: Database;
     config: Config;
+    now: () => Date;
   }
 }
 
@@ -34,10 +35,12 @@ export interface AppOptions {
   config: Config;
   database: Database;
   logger?: Logger;
+  /** The time (tests set it to check opening hours on a given day); the clock by default. */
+  now?: () => Date;
 }
 
 /** The spoc HTTP application, assembled but not listening (tests use it through inject or listen). */
-export async function buildApp({ config, database, logger }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({ config, database, logger, now = () => new Date() }: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: (logger ?? createLogger(config.logLevel)) as FastifyBaseLogger,
     genReqId: () => randomUUID(),
@@ -48,6 +51,7 @@ export async function buildApp({ config, database, logger }: AppOptions): Promis
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('database', database);
+  app.decorate('now', now);
   app.decorate('config', config);
   app.addHook('onResponse', async (request, reply) => {
     request.log.info(

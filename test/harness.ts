@@ -117,7 +117,7 @@ export interface TestApp {
 }
 
 /** The real app listening on a free port, over a real database. */
-export async function startApp(database?: Database, overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startApp(database?: Database, overrides: Partial<Config> = {}, now?: () => Date): Promise<TestApp> {
   const db = database ?? (await testDatabase());
   const logs: string[] = [];
   const stream = new Writable({
@@ -127,7 +127,7 @@ export async function startApp(database?: Database, overrides: Partial<Config> =
     },
   });
   const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0, jobIntervalMs: 0, ...overrides };
-  const app = await buildApp({ config, database: db, logger: createLogger('info', stream) });
+  const app = await buildApp({ config, database: db, logger: createLogger('info', stream), ...(now ? { now } : {}) });
   const address = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
@@ -142,10 +142,10 @@ export async function startApp(database?: Database, overrides: Partial<Config> =
 }
 
 /** The real app over a database of its own holding the demo partnership (web tests sign in as its users). */
-export async function startDemoApp(overrides: Partial<Config> = {}): Promise<TestApp> {
+export async function startDemoApp(overrides: Partial<Config> = {}, now?: () => Date): Promise<TestApp> {
   const empty = await emptyDatabase();
   await inTransaction(empty.database.db, null, (tx) => seedDemo(tx));
-  const started = await startApp(empty.database, overrides);
+  const started = await startApp(empty.database, overrides, now);
   return {
     ...started,
     async close() {

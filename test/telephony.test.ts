@@ -20,9 +20,11 @@ const ACCOUNT = 'AC00000000000000000000000000000000';
 describe('the number, through Twilio webhooks', () => {
   let t: TestApp;
   let sequence = 0;
+  /** The app's clock: the real one unless a test sets a moment. */
+  let moment: Date | null = null;
 
   beforeAll(async () => {
-    t = await startDemoApp({ twilioAuthToken: TOKEN, publicUrl: PUBLIC_URL });
+    t = await startDemoApp({ twilioAuthToken: TOKEN, publicUrl: PUBLIC_URL }, () => moment ?? new Date());
   });
   afterAll(() => t?.close());
 
@@ -153,11 +155,26 @@ describe('the number, through Twilio webhooks', () => {
     expect(verbs(done.xml)).toEqual([`Say: ${WORDS.callbackDone}`, 'Hangup']);
     const row = await callRow(call.CallSid);
     expect(row).toMatchObject({ outcome: 'callback_requested', callback_time: 'weekday evenings' });
-    const contact = await t.database.db.selectFrom('contacts').select('safe_contact').where('id', '=', row.contact_id).executeTakeFirstOrThrow();
+    const contact = await t.database.db.selectFrom('contacts').select(['safe_contact', 'reference']).where('id', '=', row.contact_id).executeTakeFirstOrThrow();
     expect(contact.safe_contact).toEqual({
       phones: [{ number: '+447700900457', callSafe: true, textSafe: false, voicemailSafe: false }],
       safeTimesNote: 'Call back: weekday evenings',
     });
+    // It waits in the SPOC's queue as a call-back task, marked safe to call only in its time.
+    const coordinator = new FormClient(t.client.baseUrl);
+    await coordinator.signIn('coordinator@castlebrook.example');
+    moment = new Date('2026-11-25T18:30:00Z'); // a Wednesday evening
+    const evening = await coordinator.request('GET', '/queues');
+    const row18 = /<tr class="govuk-table__row">(?:(?!<\/tr>)[\s\S])*?SPOC-[^<]*<\/a>(?:(?!<\/tr>)[\s\S])*<\/tr>/.exec(evening.text.slice(evening.text.indexOf('id="callbacks"'), evening.text.indexOf('id="reroute"')))?.[0] ?? '';
+    expect(row18).toContain(contact.reference);
+    expect(row18).toContain('weekday evenings');
+    expect(row18).toContain('Safe to call now');
+    moment = new Date('2026-11-25T10:30:00Z'); // the same morning
+    const morning = await coordinator.request('GET', '/queues');
+    const section = morning.text.slice(morning.text.indexOf('id="callbacks"'), morning.text.indexOf('id="reroute"'));
+    expect(section).toContain(contact.reference);
+    expect(section).not.toContain('Safe to call now');
+    moment = null;
   });
 
   it('leaves exactly one contact for every call, abandoned ones included', async () => {
@@ -258,5 +275,25 @@ describe('the number, through Twilio webhooks', () => {
     expect(verbs(missed.xml)[1]).toBe(`Say: ${WORDS.busy} ${WORDS.options}`);
     await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'off' });
     expect(await t.database.db.selectFrom('on_duty').select('user_id').execute()).toHaveLength(0);
+  });
+
+  it('offers the helpline on a bank holiday, even within the usual opening hours', async () => {
+    await setHours([{ day: 'friday', opens: '09:00', closes: '17:00' }]);
+    // Christmas Day 2026 is a Friday: noon is inside Friday's hours, but it is a bank holiday.
+    moment = new Date('2026-12-25T12:00:00Z');
+    try {
+      const holiday = newCall();
+      await twilioPost('voice', holiday);
+      const said = verbs((await twilioPost('gather', { ...holiday, Digits: '1' })).xml);
+      expect(said).toContain(`Say: ${WORDS.closed} ${WORDS.options}`);
+      expect((await callRow(holiday.CallSid)).in_hours).toBe(false);
+      // The Friday before, at the same time, the call is taken.
+      moment = new Date('2026-12-18T12:00:00Z');
+      const ordinary = newCall();
+      await twilioPost('voice', ordinary);
+      expect(verbs((await twilioPost('gather', { ...ordinary, Digits: '1' })).xml)[0]).toBe(`Say: ${WORDS.queued}`);
+    } finally {
+      moment = null;
+    }
   });
 });

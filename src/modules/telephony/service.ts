@@ -199,3 +199,35 @@ export async function myLiveCall(tx: Tx, actor: Actor) {
     .orderBy('answered_at', 'desc')
     .executeTakeFirst();
 }
+
+/** The call-back time bands a caller can choose, in London time on weekdays. */
+export const CALLBACK_BANDS: Record<string, { from: string; to: string }> = {
+  'weekday mornings': { from: '09:00', to: '12:00' },
+  'weekday afternoons': { from: '12:00', to: '17:00' },
+  'weekday evenings': { from: '17:00', to: '20:00' },
+};
+
+/** Whether `now` is inside the caller's chosen safe time (weekdays, not bank holidays). */
+export function safeToCallBack(band: string, now: Date): boolean {
+  const slot = CALLBACK_BANDS[band];
+  if (!slot) return false;
+  const days = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday'] as const;
+  return isOpenAt(now, days.map((day) => ({ day, opens: slot.from, closes: slot.to })), isBankHoliday);
+}
+
+/** Call-backs waiting in the SPOC's queue (their contact still open), each with whether now is a safe time. */
+export async function callbacksWaiting(tx: Tx, actor: Actor, now: Date) {
+  const rows = await tx
+    .selectFrom('calls as c')
+    .innerJoin('contacts as k', 'k.id', 'c.contact_id')
+    .select(['c.id', 'c.contact_id', 'c.callback_time', 'c.started_at', 'k.reference'])
+    .where('c.partnership_id', '=', actor.partnershipId)
+    .where('c.organisation_id', '=', actor.organisationId)
+    .where('c.outcome', '=', 'callback_requested')
+    .where('k.status', '=', 'open')
+    .orderBy('c.started_at')
+    .limit(200)
+    .execute();
+  await audit(tx, actor, rows.map((row) => ({ action: 'contact.list', recordType: 'contact', recordId: row.contact_id })));
+  return rows.map((row) => ({ ...row, safeNow: safeToCallBack(row.callback_time ?? '', now) }));
+}

@@ -32,7 +32,7 @@ export const WORDS = {
   connecting: 'Connecting you to the National Domestic Abuse Helpline.',
   whisper: 'A call to the SPOC number. Its contact screen is open in spoc.',
 };
-const CALLBACK_TIMES: Record<string, string> = { '1': 'weekday mornings', '2': 'weekday afternoons', '3': 'weekday evenings' };
+const CALLBACK_TIMES: Record<string, keyof typeof calls.CALLBACK_BANDS> = { '1': 'weekday mornings', '2': 'weekday afternoons', '3': 'weekday evenings' };
 
 type Params = Record<string, string>;
 
@@ -86,7 +86,7 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
 
   app.post(`${BASE}/gather`, route, async (request, reply) => {
     const { partnershipId, settings, params } = ctx(request);
-    const open = calls.isOpen(settings);
+    const open = calls.isOpen(settings, app.now());
     await calls.recordMenu(db, partnershipId, params.CallSid ?? '', params.Digits, open, request.id);
     const response = new VoiceResponse();
     const handlers = open ? await calls.onDutyHandlers(db, partnershipId) : [];

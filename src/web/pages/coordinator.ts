@@ -12,6 +12,7 @@ import { listServices } from '../../modules/directory/service.js';
 import { listEscalations } from '../../modules/referrals/escalations.js';
 import { Reroute } from '../../modules/referrals/schema.js';
 import { forecast, WEEKDAY_NAMES } from '../../modules/telephony/forecast.js';
+import { callbacksWaiting } from '../../modules/telephony/service.js';
 import * as referrals from '../../modules/referrals/service.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 
@@ -26,6 +27,7 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
       escalations: await listEscalations(tx, actor),
       sent: await referrals.sentBy(tx, actor),
       services: await listServices(tx, actor, {}),
+      callbacks: await callbacksWaiting(tx, actor, app.now()),
       // New web and professional referrals waiting for the SPOC to triage them.
       triage: [
         ...(await contacts.listContacts(tx, actor, { channel: 'web_self_referral', status: 'open', page: 1, perPage: 100 })).items,
@@ -40,6 +42,7 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
       title: 'Queues',
       reroute: data.reroute,
       triage: data.triage,
+      callbacks: data.callbacks,
       escalations: data.escalations.filter((e) => ['sent', 'acknowledged', 'accepted'].includes(e.state)),
       near,
       serviceItems: [{ value: '', text: 'No further referral' }, ...data.services.filter((s) => s.status === 'active').map((s) => ({ value: s.id, text: s.name }))],
