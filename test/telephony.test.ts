@@ -296,4 +296,33 @@ describe('the number, through Twilio webhooks', () => {
       moment = null;
     }
   });
+
+  it('queues callers while no handler is free, and rings a handler as soon as one is', async () => {
+    await setHours(ALWAYS);
+    const call = newCall();
+    await twilioPost('voice', call);
+    const queued = await twilioPost('gather', { ...call, Digits: '1' });
+    expect(verbs(queued.xml)[1]).toMatch(/^Enqueue: spoc-/);
+    const holding = await twilioPost('wait', { ...call, QueuePosition: '1', QueueTime: '10', QueueSid: 'QU1', CurrentQueueSize: '1', AvgQueueTime: '0' });
+    expect(verbs(holding.xml)[0]).toBe('Say: You are next in the queue. Please hold.');
+
+    // A handler comes on duty: the caller leaves the queue to ring them.
+    const staff = new FormClient(t.client.baseUrl);
+    await staff.signIn('handler@castlebrook.example');
+    await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'on', phone: '+447700900101' });
+    const free = await twilioPost('wait', { ...call, QueuePosition: '1', QueueTime: '20', QueueSid: 'QU1', CurrentQueueSize: '1', AvgQueueTime: '0' });
+    expect(verbs(free.xml)).toEqual(['Leave']);
+    const ring = await twilioPost('queue-result', { ...call, QueueResult: 'leave', QueueTime: '20' });
+    expect(ring.xml).toContain('>+447700900101</Number>');
+
+    // Once they answer they are busy: the next caller queues again rather than ringing them.
+    const handler = await t.database.db.selectFrom('users').select('id').where('email', '=', 'handler@castlebrook.example').executeTakeFirstOrThrow();
+    await twilioPost(`whisper?user=${handler.id}`, { CallSid: 'CA_leg_2', ParentCallSid: call.CallSid, AccountSid: ACCOUNT, From: '+441632960000', To: '+447700900101', CallStatus: 'in-progress' });
+    const next = newCall();
+    await twilioPost('voice', next);
+    expect(verbs((await twilioPost('gather', { ...next, Digits: '1' })).xml)[1]).toMatch(/^Enqueue: spoc-/);
+    await twilioPost('status', { ...call, CallStatus: 'completed' });
+    await twilioPost('status', { ...next, CallStatus: 'completed' });
+    await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'off' });
+  });
 });

@@ -166,7 +166,7 @@ export async function dutyOf(tx: Tx, actor: Actor) {
   return tx.selectFrom('on_duty').select(['phone', 'since']).where('user_id', '=', actor.userId).executeTakeFirst();
 }
 
-/** Who to ring now: on-duty call handlers of the partnership. */
+/** Who to ring now: on-duty call handlers of the partnership who are not on a call. */
 export async function onDutyHandlers(db: Kysely<DB> | Tx, partnershipId: string) {
   return db
     .selectFrom('on_duty as d')
@@ -174,6 +174,9 @@ export async function onDutyHandlers(db: Kysely<DB> | Tx, partnershipId: string)
     .select(['d.user_id', 'd.phone'])
     .where('d.partnership_id', '=', partnershipId)
     .where('u.status', '=', 'active')
+    .where(({ not, exists, selectFrom }) =>
+      not(exists(selectFrom('calls as c').select('c.id').whereRef('c.answered_by', '=', 'd.user_id').where('c.ended_at', 'is', null).where('c.answered_at', '>', new Date(Date.now() - 60 * 60 * 1000)))),
+    )
     .orderBy('d.since')
     .execute();
 }

@@ -65,6 +65,21 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
   const twiml = (reply: FastifyReply, response: InstanceType<typeof VoiceResponse>) => reply.type('text/xml').send(response.toString());
   const ctx = (request: FastifyRequest) => ({ ...request.telephony!, params: (request.body ?? {}) as Params });
 
+  /**
+   * In hours: ring every free on-duty handler at once (the first to answer has the call and
+   * its screen); with none free, the queue, with position messages, which the caller leaves
+   * as soon as a handler is free (to be rung) or once they have waited too long.
+   */
+  async function ringOrQueue(response: InstanceType<typeof VoiceResponse>, partnershipId: string, settings: calls.TelephonySettings): Promise<void> {
+    const handlers = await calls.onDutyHandlers(db, partnershipId);
+    if (handlers.length > 0) {
+      const dial = response.dial({ timeout: settings.ringSeconds, action: `${BASE}/dial-result`, answerOnBridge: true });
+      for (const handler of handlers) dial.number({ url: `${BASE}/whisper?user=${handler.user_id}` }, handler.phone);
+    } else {
+      response.enqueue({ waitUrl: `${BASE}/wait`, action: `${BASE}/queue-result` }, `spoc-${partnershipId}`);
+    }
+  }
+
   /** The helpline or a call-back, when closed or when no one has answered in time. */
   function offerOptions(response: InstanceType<typeof VoiceResponse>, lead: string): void {
     const gather = response.gather({ numDigits: 1, action: `${BASE}/options`, timeout: 8 });
@@ -89,16 +104,9 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
     const open = calls.isOpen(settings, app.now());
     await calls.recordMenu(db, partnershipId, params.CallSid ?? '', params.Digits, open, request.id);
     const response = new VoiceResponse();
-    const handlers = open ? await calls.onDutyHandlers(db, partnershipId) : [];
-    if (open && handlers.length > 0) {
-      // Ring every on-duty handler at once; the first to answer has the call (and its screen).
+    if (open) {
       response.say(VOICE, WORDS.queued);
-      const dial = response.dial({ timeout: settings.ringSeconds, action: `${BASE}/dial-result`, answerOnBridge: true });
-      for (const handler of handlers) dial.number({ url: `${BASE}/whisper?user=${handler.user_id}` }, handler.phone);
-    } else if (open) {
-      // No one on duty yet: the queue, with position messages, until someone is or the wait is too long.
-      response.say(VOICE, WORDS.queued);
-      response.enqueue({ waitUrl: `${BASE}/wait`, action: `${BASE}/queue-result` }, `spoc-${partnershipId}`);
+      await ringOrQueue(response, partnershipId, settings);
     } else {
       offerOptions(response, WORDS.closed);
     }
@@ -123,9 +131,9 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post(`${BASE}/wait`, route, async (request, reply) => {
-    const { settings, params } = ctx(request);
+    const { partnershipId, settings, params } = ctx(request);
     const response = new VoiceResponse();
-    if (Number(params.QueueTime ?? 0) >= settings.queueTimeoutSeconds) {
+    if (Number(params.QueueTime ?? 0) >= settings.queueTimeoutSeconds || (await calls.onDutyHandlers(db, partnershipId)).length > 0) {
       response.leave();
     } else {
       const position = Number(params.QueuePosition ?? 1);
@@ -142,7 +150,9 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
     if (params.QueueResult === 'bridged') {
       await calls.recordOutcome(db, partnershipId, params.CallSid ?? '', 'answered', { queueSeconds }, request.id);
     } else if (params.QueueResult === 'leave') {
-      offerOptions(response, WORDS.busy);
+      // Left for a free handler, or after waiting too long.
+      if (queueSeconds >= ctx(request).settings.queueTimeoutSeconds) offerOptions(response, WORDS.busy);
+      else await ringOrQueue(response, partnershipId, ctx(request).settings);
     } else {
       await calls.recordOutcome(db, partnershipId, params.CallSid ?? '', 'abandoned', { queueSeconds }, request.id);
     }
