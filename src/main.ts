@@ -285,8 +285,9 @@ telephony
   .option('--target-seconds <s>', 'answered within this many seconds', '20')
   .option('--service-level <percent>', 'for at least this share of calls', '80')
   .option('--handle-seconds <s>', 'average handling time (default: measured from answered calls, else 600)')
+  .option('--abandonment <percent>', 'share of callers expected to hang up before answer, taken off the load', '0')
   .option('--partnership <slug>', 'the partnership (default: the only one)')
-  .action((options: { from: string; to: string; targetSeconds: string; serviceLevel: string; handleSeconds?: string; partnership?: string }) =>
+  .action((options: { from: string; to: string; targetSeconds: string; serviceLevel: string; handleSeconds?: string; abandonment: string; partnership?: string }) =>
     withDatabase(async (database) => {
       const errors = [];
       for (const field of ['from', 'to'] as const) if (!/^\d{4}-\d{2}-\d{2}$/.test(options[field])) errors.push({ field: `--${field}`, message: 'must be a date, YYYY-MM-DD' });
@@ -296,6 +297,8 @@ telephony
       const target = Number(options.targetSeconds);
       if (!(target > 0)) errors.push({ field: '--target-seconds', message: 'must be a positive number' });
       if (options.handleSeconds !== undefined && !(Number(options.handleSeconds) > 0)) errors.push({ field: '--handle-seconds', message: 'must be a positive number' });
+      const abandonment = Number(options.abandonment);
+      if (!(abandonment >= 0 && abandonment < 100)) errors.push({ field: '--abandonment', message: 'must be a percentage from 0 to under 100' });
       if (errors.length > 0) throw new Invalid(errors);
       const { forecast, WEEKDAY_NAMES } = await import('./modules/telephony/forecast.js');
       const slug = options.partnership ?? (await onlyPartnership(database));
@@ -305,9 +308,11 @@ telephony
         to: options.to,
         targetSeconds: target,
         serviceLevel: level / 100,
+        abandonment: abandonment / 100,
         ...(options.handleSeconds ? { handleSeconds: Number(options.handleSeconds) } : {}),
       });
       console.log(`${result.totalCalls} calls from ${options.from} to ${options.to}; handling time ${result.handleSeconds} s; target ${level}% answered within ${target} s.`);
+      console.log(`Abandoned in the period: ${(result.measuredAbandonment * 100).toFixed(1)}%; planned for: ${abandonment}%.`);
       console.log('Each cell: average calls in that hour → handlers needed.');
       console.log(`hour   ${WEEKDAY_NAMES.map((d) => d.slice(0, 3).padStart(11)).join('')}`);
       for (let hour = 0; hour < 24; hour += 1) {

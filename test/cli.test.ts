@@ -162,6 +162,10 @@ describe('the spoc command', () => {
     const ten = result.stdout.split('\n').find((line) => line.startsWith('10:00'))!;
     expect(ten.trim().split(/\s+/)[1]).toBe('20.0→3');
     expect(result.stdout.split('\n').find((line) => line.startsWith('11:00'))).toMatch(/^11:00(\s+0\.0→0){7}$/);
+    expect(result.stdout).toContain('Abandoned in the period: 0.0%; planned for: 0%.');
+    // Planning for half the callers to hang up halves the load: 0.5 Erlang needs 2 handlers.
+    const abandoning = await spoc(['telephony', 'forecast', '--from', '2026-11-02', '--to', '2026-11-15', '--handle-seconds', '180', '--abandonment', '50']);
+    expect(abandoning.stdout.split('\n').find((line) => line.startsWith('10:00'))!.trim().split(/\s+/)[1]).toBe('20.0→2');
     const bad = await spoc(['telephony', 'forecast', '--from', 'yesterday', '--to', '2026-11-01', '--service-level', '120']);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--from: must be a date/);

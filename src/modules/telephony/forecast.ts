@@ -15,6 +15,11 @@ export interface ForecastOptions {
   handleSeconds?: number;
   targetSeconds: number;
   serviceLevel: number;
+  /**
+   * The share of callers expected to hang up before answer (0–1), taken off the load to
+   * staff for. 0 by default: plan to answer everyone. The period's measured share is reported.
+   */
+  abandonment?: number;
 }
 
 export interface ForecastCell {
@@ -58,6 +63,15 @@ export async function forecast(db: Kysely<DB>, partnershipId: string, options: F
     .where('started_at', '<', end)
     .executeTakeFirst();
   const handleSeconds = options.handleSeconds ?? (measured?.seconds ? Math.round(Number(measured.seconds)) : 600);
+  const outcomes = await db
+    .selectFrom('calls')
+    .select([sql<number>`count(*)::int`.as('total'), sql<number>`count(*) filter (where outcome = 'abandoned')::int`.as('abandoned')])
+    .where('partnership_id', '=', partnershipId)
+    .where('started_at', '>=', start)
+    .where('started_at', '<', end)
+    .executeTakeFirstOrThrow();
+  const measuredAbandonment = Number(outcomes.total) > 0 ? Number(outcomes.abandoned) / Number(outcomes.total) : 0;
+  const kept = 1 - (options.abandonment ?? 0);
   const days = weekdayCounts(options.from, options.to);
   const counts = new Map(rows.map((r) => [`${r.weekday}-${r.hour}`, Number(r.calls)]));
   const cells: ForecastCell[] = [];
@@ -65,9 +79,9 @@ export async function forecast(db: Kysely<DB>, partnershipId: string, options: F
     for (let hour = 0; hour < 24; hour += 1) {
       const occurrences = days[weekday - 1]!;
       const callsPerHour = occurrences > 0 ? (counts.get(`${weekday}-${hour}`) ?? 0) / occurrences : 0;
-      const { handlers } = handlersNeeded({ callsPerHour, handleSeconds, targetSeconds: options.targetSeconds, serviceLevel: options.serviceLevel });
+      const { handlers } = handlersNeeded({ callsPerHour: callsPerHour * kept, handleSeconds, targetSeconds: options.targetSeconds, serviceLevel: options.serviceLevel });
       cells.push({ weekday, hour, callsPerHour, handlers });
     }
   }
-  return { handleSeconds, totalCalls: rows.reduce((sum, r) => sum + Number(r.calls), 0), cells };
+  return { handleSeconds, measuredAbandonment, totalCalls: rows.reduce((sum, r) => sum + Number(r.calls), 0), cells };
 }
