@@ -325,4 +325,31 @@ describe('the number, through Twilio webhooks', () => {
     await twilioPost('status', { ...next, CallStatus: 'completed' });
     await staff.request('POST', '/calls/live/duty', { _csrf: await staff.csrf('/calls/live'), duty: 'off' });
   });
+
+  it('offers to link a call from a number on an earlier contact, and records the link', async () => {
+    const api = t.client.as(demoToken('handler@castlebrook.example'));
+    const earlier = await api.post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { name: 'Earlier Caller', phones: ['07700 900789'] } });
+    expect(earlier.status).toBe(201);
+    const call = newCall('+447700900789');
+    await twilioPost('voice', call);
+    const row = await callRow(call.CallSid);
+    const staff = new FormClient(t.client.baseUrl);
+    await staff.signIn('handler@castlebrook.example');
+    const screen = await staff.request('GET', `/calls/${row.contact_id}/about`);
+    expect(screen.text).toContain('This number is on earlier contacts');
+    expect(screen.text).toContain(earlier.body.reference);
+    const link = await staff.request('POST', `/calls/${row.contact_id}/link`, { _csrf: await staff.csrf(`/calls/${row.contact_id}/about`), otherId: earlier.body.id });
+    expect(link.status).toBe(303);
+    const after = await staff.request('GET', `/calls/${row.contact_id}/about`);
+    expect(after.text).toContain('id="linked"');
+    expect(after.text).not.toContain('This number is on earlier contacts');
+    const links = await t.database.db.selectFrom('contact_links').selectAll().where('contact_id', '=', row.contact_id).execute();
+    expect(links).toEqual([expect.objectContaining({ linked_contact_id: earlier.body.id })]);
+    expect(await t.database.db.selectFrom('audit_events').select('id').where('action', '=', 'contact.link').where('record_id', '=', row.contact_id).execute()).toHaveLength(1);
+    // A provider cannot link contacts it cannot reach.
+    const provider = new FormClient(t.client.baseUrl);
+    await provider.signIn('idva@castlebrook.example');
+    const refused = await provider.request('POST', `/calls/${row.contact_id}/link`, { _csrf: await provider.csrf('/inbox'), otherId: earlier.body.id });
+    expect(refused.status).toBe(404);
+  });
 });

@@ -105,6 +105,15 @@ export interface OnDutyTable {
   since: Generated<Date>;
 }
 
+export interface ContactLinksTable {
+  contact_id: string;
+  linked_contact_id: string;
+  partnership_id: string;
+  linked_by: string;
+  linked_at: Generated<Date>;
+  reason: string;
+}
+
 export interface AuditEventsTable {
   id: Generated<number>;
   at: CreatedAt;
@@ -319,6 +328,7 @@ export interface DB {
   door_sessions: DoorSessionsTable;
   calls: CallsTable;
   on_duty: OnDutyTable;
+  contact_links: ContactLinksTable;
   audit_events: AuditEventsTable;
   services: ServicesTable;
   need_definitions: NeedDefinitionsTable;

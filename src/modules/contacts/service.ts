@@ -232,3 +232,34 @@ export async function perpetratorNumberMatches(tx: Tx, actor: Actor, number: str
   if (ids.length > 0) await audit(tx, actor, ids.map((id) => ({ action: 'contact.perpetrator_number_match', recordType: 'contact', recordId: id })));
   return ids;
 }
+
+/** Earlier contacts the actor may see that carry this phone number (as the person's or a safe number). */
+export async function contactsWithNumber(tx: Tx, actor: Actor, number: string, except: string) {
+  if (phoneDigits(number).length < 6) return [];
+  const found = await listContacts(tx, actor, { q: number, page: 1, perPage: 10 });
+  return found.items.filter((c) => c.id !== except);
+}
+
+/** Links a contact to an earlier one of the same person (recorded, never merged). */
+export async function linkContacts(tx: Tx, actor: Actor, id: string, otherId: string, reason: string): Promise<void> {
+  requirePermission(actor, 'contact:update');
+  await loadContact(tx, actor, id, 'update', 'contact.link');
+  await loadContact(tx, actor, otherId, 'read', 'contact.link');
+  if (id === otherId) throw Invalid.field('/otherId', 'is this contact itself');
+  await tx
+    .insertInto('contact_links')
+    .values({ contact_id: id, linked_contact_id: otherId, partnership_id: actor.partnershipId, linked_by: actor.userId, reason })
+    .onConflict((oc) => oc.columns(['contact_id', 'linked_contact_id']).doNothing())
+    .execute();
+  await audit(tx, actor, { action: 'contact.link', recordType: 'contact', recordId: id, details: { linkedContactId: otherId } });
+}
+
+export async function linksOf(tx: Tx, contactId: string) {
+  return tx
+    .selectFrom('contact_links as l')
+    .innerJoin('contacts as c', 'c.id', 'l.linked_contact_id')
+    .select(['l.linked_contact_id as id', 'c.reference', 'l.linked_at'])
+    .where('l.contact_id', '=', contactId)
+    .orderBy('l.linked_at')
+    .execute();
+}

@@ -86,14 +86,20 @@ export async function listContacts(tx: Tx, actor: Actor, query: ContactListQuery
   const search = query.q;
   if (search) {
     const text = `%${search.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-    const digits = search.replace(/\D/g, '');
+    // A phone number matches however it was written (07700 900123, +44 7700 900123): by its national digits.
+    const digits = search.replace(/\D/g, '').replace(/^(0044|44|0)/, '');
     q = q.where((eb) =>
       eb.or([
         eb('c.reference', 'ilike', text),
         eb(sql`c.person->>'name'`, 'ilike', text),
         eb(sql`c.person->>'otherNames'`, 'ilike', text),
         eb(sql`replace(c.person->>'postcode', ' ', '')`, 'ilike', `%${search.replace(/\s+/g, '')}%`),
-        ...(digits.length >= 6 ? [eb(sql`regexp_replace(c.person->>'phones', '[^0-9,]', '', 'g')`, 'like', `%${digits}%`)] : []),
+        ...(digits.length >= 6
+          ? [
+              eb(sql`regexp_replace(c.person->>'phones', '[^0-9,]', '', 'g')`, 'like', `%${digits}%`),
+              eb(sql`regexp_replace(c.safe_contact->>'phones', '[^0-9,]', '', 'g')`, 'like', `%${digits}%`),
+            ]
+          : []),
       ]),
     );
   }

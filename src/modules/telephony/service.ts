@@ -145,7 +145,7 @@ export async function endCall(db: Kysely<DB>, partnershipId: string, callSid: st
 
 /** The call a contact came from, for the handler's screen: when it started, and whether it raised the perpetrator alert. */
 export async function callOfContact(tx: Tx, contactId: string) {
-  return tx.selectFrom('calls').select(['id', 'started_at', 'perpetrator_alert', 'menu_choice']).where('contact_id', '=', contactId).executeTakeFirst();
+  return tx.selectFrom('calls').select(['id', 'started_at', 'perpetrator_alert', 'menu_choice', 'from_number']).where('contact_id', '=', contactId).executeTakeFirst();
 }
 
 /** Going on duty (with the phone to ring) or off it. */

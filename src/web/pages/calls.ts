@@ -51,7 +51,11 @@ async function callContext(tx: Tx, actor: Actor, id: string) {
   const call = await callOfContact(tx, id);
   const assessment = await risk.currentAssessmentOf(tx, id);
   const needs = await contacts.listNeeds(tx, actor);
-  return { contact, assessment, needs, perpetratorAlert: call?.perpetrator_alert ?? false };
+  // A caller whose number is on earlier contacts: offer to link this call to them.
+  const links = await contacts.linksOf(tx, id);
+  const known = call?.from_number && !call.perpetrator_alert ? await contacts.contactsWithNumber(tx, actor, call.from_number, id) : [];
+  const linked = new Set(links.map((l) => l.id));
+  return { contact, assessment, needs, perpetratorAlert: call?.perpetrator_alert ?? false, links, known: known.filter((k) => !linked.has(k.id)) };
 }
 
 function summaryRows(contact: ContactView, assessment: Awaited<ReturnType<typeof risk.currentAssessmentOf>>, needLabels: Map<string, string>) {
@@ -88,6 +92,14 @@ export async function callPages(app: FastifyInstance): Promise<void> {
       ...extra,
     });
   }
+
+  app.post('/calls/:id/link', { config: { ...page, permission: 'contact:update' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const otherId = String(((request.body ?? {}) as Form).otherId ?? '');
+    if (!/^[0-9a-f-]{36}$/.test(otherId)) throw Invalid.field('/otherId', 'is not a contact');
+    await asActor(request, (tx, actor) => contacts.linkContacts(tx, actor, id, otherId, 'the caller’s number is on the earlier contact'));
+    return reply.redirect(`/calls/${id}/about`, 303);
+  });
 
   // Stage 1: immediate danger first, then who is calling. Saving it creates the contact.
   app.get('/calls/new', { config: { ...page, permission: 'contact:create' } }, async (request, reply) =>
