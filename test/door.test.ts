@@ -377,4 +377,17 @@ describe('the public web door over HTTP', () => {
     }
     expect(await app.database.db.selectFrom('contacts').select('id').execute()).toHaveLength(0);
   });
+
+  it('deletes answers nobody came back for once they expire', async () => {
+    const { purgeExpiredDoors } = await import('../src/modules/door/service.js');
+    const { request, csrf } = await session();
+    await request('POST', '/get-help/start', { _csrf: csrf });
+    await request('POST', '/get-help/now', { _csrf: csrf, now: 'no' });
+    const open = await app.database.db.selectFrom('door_sessions').select('id').execute();
+    expect(open.length).toBeGreaterThan(0);
+    expect(await purgeExpiredDoors(app.database.db)).toBe(0);
+    await app.database.db.updateTable('door_sessions').set({ expires_at: new Date(Date.now() - 1000) }).execute();
+    expect(await purgeExpiredDoors(app.database.db)).toBe(open.length);
+    expect((await request('GET', '/get-help/who')).status).toBe(404);
+  });
 });

@@ -1,10 +1,12 @@
 import type { Kysely } from 'kysely';
 import type { Logger } from 'pino';
 import type { DB } from '../db/types.js';
+import { purgeExpiredDoors } from '../modules/door/service.js';
 import { raiseDueEscalations } from '../modules/referrals/escalations.js';
 
 /**
- * Background work in the spoc process: the response-clock check, every `intervalMs`. It
+ * Background work in the spoc process, every `intervalMs`: the response-clock check, and
+ * deleting public-form answers nobody came back for. It
  * keeps no state of its own, so any number of processes can run it and a restart loses
  * nothing; the database makes each escalation exactly once.
  */
@@ -16,7 +18,11 @@ export function startJobs(db: Kysely<DB>, log: Logger, intervalMs: number): () =
       .then((count) => {
         if (count > 0) log.info({ escalations: count }, 'response clocks breached: escalations raised');
       })
-      .catch((error: unknown) => log.warn({ err: error }, 'escalation check failed; it will run again'))
+      .then(() => purgeExpiredDoors(db))
+      .then((count) => {
+        if (count > 0) log.info({ doorSessions: count }, 'expired public-form answers deleted');
+      })
+      .catch((error: unknown) => log.warn({ err: error }, 'background work failed; it will run again'))
       .finally(() => {
         running = null;
       });

@@ -33,14 +33,20 @@ export interface Door {
 export async function openDoor(db: Kysely<DB>, partnershipId: string, form: DoorForm): Promise<{ token: string; door: Door }> {
   const { token, hash } = generateToken();
   const now = Date.now();
-  // Each new visit also clears away answers nobody came back for.
-  await db.deleteFrom('door_sessions').where('expires_at', '<', new Date(now)).execute();
+  // Each new visit also clears away answers nobody came back for (the background job does too).
+  await purgeExpiredDoors(db);
   const row = await db
     .insertInto('door_sessions')
     .values({ token_hash: hash, partnership_id: partnershipId, form, answers: toJson({}), expires_at: new Date(now + DOOR_TTL_MS) })
     .returning(['id', 'partnership_id', 'form'])
     .executeTakeFirstOrThrow();
   return { token, door: { id: row.id, partnershipId: row.partnership_id, form, answers: {} } };
+}
+
+/** Deletes answers past their expiry; the number deleted. */
+export async function purgeExpiredDoors(db: Kysely<DB>): Promise<number> {
+  const result = await db.deleteFrom('door_sessions').where('expires_at', '<', new Date()).executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 /** The answers behind a cookie, or null when there are none (expired, submitted, left). */
