@@ -12,13 +12,15 @@ export function Nullable<T extends TSchema>(schema: T) {
 export const Uuid = Type.String({ format: 'uuid' });
 
 /** UK postcode, loosely: outward code, optional space, inward code. */
+export const POSTCODE_PATTERN = /^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$/;
 export const Postcode = Type.String({
-  pattern: '^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$',
+  pattern: POSTCODE_PATTERN.source,
   maxLength: 8,
   description: 'A UK postcode, e.g. XB1 2AB',
 });
 
-export const PhoneNumber = Type.String({ pattern: '^\\+?[0-9][0-9 ()-]{5,19}$', description: 'A phone number' });
+export const PHONE_PATTERN = /^\+?[0-9][0-9 ()-]{5,19}$/;
+export const PhoneNumber = Type.String({ pattern: PHONE_PATTERN.source, description: 'A phone number' });
 
 export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 export const IsoDateTime = Type.String({ format: 'date-time' });

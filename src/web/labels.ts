@@ -43,6 +43,18 @@ export const CONSENT_ITEMS: Item[] = [
   { value: 'not_asked', text: 'Not asked (it was not safe or possible to ask)' },
 ];
 
+/** Ways a service tries to reach someone (contact attempts). */
+export const ATTEMPT_CHANNEL_LABELS: Record<string, string> = { phone_call: 'Phone call', text: 'Text message', voicemail: 'Voicemail', email: 'Email', letter: 'Letter', in_person: 'In person' };
+/** What came of a contact attempt. */
+export const OUTCOME_ITEMS = [
+  { value: 'reached', text: 'Reached them' },
+  { value: 'no_answer', text: 'No answer' },
+  { value: 'not_safe_to_talk', text: 'Not safe to talk' },
+  { value: 'message_left', text: 'Message left' },
+  { value: 'wrong_number', text: 'Wrong number' },
+  { value: 'other', text: 'Other' },
+];
+
 export const LEVEL_LABELS: Record<string, string> = { standard: 'Standard', medium: 'Medium', high: 'High' };
 
 export const STATE_LABELS: Record<string, string> = {

@@ -162,18 +162,11 @@ export const ContactListQuery = Type.Object(
 );
 export type ContactListQuery = Static<typeof ContactListQuery>;
 
-export const ContactSummary = Type.Object({
-  id: Uuid,
-  reference: Type.String(),
-  organisationId: Uuid,
-  handlerId: Uuid,
-  channel: Type.String(),
-  callerType: Type.String(),
-  status: Type.String(),
-  receivedAt: Type.String(),
-  immediateDanger: Type.String(),
-  personName: Nullable(Type.String()),
-});
+/** A contact as a list shows it: the record's headline fields and the person's name. */
+export const ContactSummary = Type.Intersect([
+  Type.Pick(ContactView, ['id', 'reference', 'organisationId', 'handlerId', 'channel', 'callerType', 'status', 'receivedAt', 'immediateDanger']),
+  Type.Object({ personName: Nullable(Type.String()) }),
+]);
 
 export const ContactList = Type.Object({
   items: Type.Array(ContactSummary),

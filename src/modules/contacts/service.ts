@@ -45,12 +45,21 @@ function tidyPerson<T extends { postcode?: string } | undefined>(person: T): T {
   return person?.postcode ? { ...person, postcode: normalisePostcode(person.postcode) } : person;
 }
 
-export function toView(row: store.ContactRow): ContactView {
-  const danger = row.immediate_danger === 'yes';
+/** The fields a contact shows in a list and on its own page alike. */
+function headline(row: {
+  id: string;
+  reference: string;
+  organisation_id: string;
+  handler_user_id: string;
+  channel: string;
+  caller_type: string;
+  status: string;
+  received_at: Date;
+  immediate_danger: string;
+}) {
   return {
     id: row.id,
     reference: row.reference,
-    partnershipId: row.partnership_id,
     organisationId: row.organisation_id,
     handlerId: row.handler_user_id,
     channel: row.channel,
@@ -58,6 +67,14 @@ export function toView(row: store.ContactRow): ContactView {
     status: row.status,
     receivedAt: row.received_at.toISOString(),
     immediateDanger: row.immediate_danger,
+  };
+}
+
+export function toView(row: store.ContactRow): ContactView {
+  const danger = row.immediate_danger === 'yes';
+  return {
+    ...headline(row),
+    partnershipId: row.partnership_id,
     flags: danger ? ['immediate_danger'] : [],
     guidance: danger ? IMMEDIATE_DANGER_GUIDANCE : [],
     person: row.person,
@@ -165,18 +182,7 @@ export async function listContacts(tx: Tx, actor: Actor, query: ContactListQuery
     total,
     page: query.page,
     perPage: query.perPage,
-    items: rows.map((row) => ({
-      id: row.id,
-      reference: row.reference,
-      organisationId: row.organisation_id,
-      handlerId: row.handler_user_id,
-      channel: row.channel,
-      callerType: row.caller_type,
-      status: row.status,
-      receivedAt: row.received_at.toISOString(),
-      immediateDanger: row.immediate_danger,
-      personName: row.person_name,
-    })),
+    items: rows.map((row) => ({ ...headline(row), personName: row.person_name })),
   };
 }
 

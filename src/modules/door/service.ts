@@ -33,8 +33,6 @@ export interface Door {
 export async function openDoor(db: Kysely<DB>, partnershipId: string, form: DoorForm): Promise<{ token: string; door: Door }> {
   const { token, hash } = generateToken();
   const now = Date.now();
-  // Each new visit also clears away answers nobody came back for (the background job does too).
-  await purgeExpiredDoors(db);
   const row = await db
     .insertInto('door_sessions')
     .values({ token_hash: hash, partnership_id: partnershipId, form, answers: toJson({}), expires_at: new Date(now + DOOR_TTL_MS) })

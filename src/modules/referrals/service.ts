@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import { Conflict, Forbidden, Invalid, Refused, type FieldError } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
@@ -180,6 +181,48 @@ export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, inp
   return { referrals: rows.map((row) => toView(row, now)) };
 }
 
+/** Referrals shown in a list: each one a read of that referral, audited; their clocks as of one moment. */
+async function listed(tx: Tx, actor: Actor, rows: store.ReferralRow[]): Promise<ReferralView[]> {
+  await audit(tx, actor, rows.map((row) => ({ action: 'referral.list', recordType: 'referral', recordId: row.id })));
+  const now = new Date();
+  return rows.map((row) => toView(row, now));
+}
+
+/** Referrals my organisation sent (the SPOC's queues start here). */
+function sentByMyOrganisation(tx: Tx, actor: Actor) {
+  return store.selectReferrals(tx).where('r.partnership_id', '=', actor.partnershipId).where('r.referring_organisation_id', '=', actor.organisationId);
+}
+
+/** How much work waits for my organisation (counts only, no record shown): for the start page. */
+export async function waitingCounts(tx: Tx, actor: Actor) {
+  requirePermission(actor, 'referral:read');
+  const count = sql<number>`count(*)::int`.as('n');
+  const inbox = await tx
+    .selectFrom('referrals as r')
+    .select(count)
+    .where('r.partnership_id', '=', actor.partnershipId)
+    .where('r.organisation_id', '=', actor.organisationId)
+    .where(store.nextDue, 'is not', null)
+    .executeTakeFirstOrThrow();
+  const reroute = await tx
+    .selectFrom('referrals as r')
+    .select(count)
+    .where('r.partnership_id', '=', actor.partnershipId)
+    .where('r.referring_organisation_id', '=', actor.organisationId)
+    .where('r.state', 'in', BACK_TO_SPOC as ReferralState[])
+    .where('r.rerouted_at', 'is', null)
+    .executeTakeFirstOrThrow();
+  const escalations = await tx
+    .selectFrom('escalations as e')
+    .innerJoin('referrals as r', 'r.id', 'e.referral_id')
+    .select(count)
+    .where('e.partnership_id', '=', actor.partnershipId)
+    .where('r.referring_organisation_id', '=', actor.organisationId)
+    .where('r.state', 'in', ['sent', 'acknowledged', 'accepted'])
+    .executeTakeFirstOrThrow();
+  return { inbox: Number(inbox.n), reroute: Number(reroute.n), openEscalations: Number(escalations.n) };
+}
+
 /** The provider inbox: my organisation's referrals, soonest deadline first. */
 export async function inbox(tx: Tx, actor: Actor, query: InboxQuery) {
   requirePermission(actor, 'referral:read');
@@ -191,25 +234,18 @@ export async function inbox(tx: Tx, actor: Actor, query: InboxQuery) {
     .limit(query.perPage)
     .offset((query.page - 1) * query.perPage)
     .execute();
-  await audit(tx, actor, rows.map((row) => ({ action: 'referral.list', recordType: 'referral', recordId: row.id })));
-  const now = new Date();
-  return { items: rows.map((row) => toView(row, now)), page: query.page, perPage: query.perPage };
+  return { items: await listed(tx, actor, rows), page: query.page, perPage: query.perPage };
 }
 
 /** Live referrals my organisation sent (the SPOC's view of its clocks), soonest deadline first. */
 export async function sentBy(tx: Tx, actor: Actor) {
   requirePermission(actor, 'escalation:read');
-  const rows = await store
-    .selectReferrals(tx)
-    .where('r.partnership_id', '=', actor.partnershipId)
-    .where('r.referring_organisation_id', '=', actor.organisationId)
+  const rows = await sentByMyOrganisation(tx, actor)
     .where('r.state', 'in', ['sent', 'acknowledged', 'accepted'])
     .orderBy(store.nextDue, (ob) => ob.asc().nullsLast())
     .limit(500)
     .execute();
-  await audit(tx, actor, rows.map((row) => ({ action: 'referral.list', recordType: 'referral', recordId: row.id })));
-  const now = new Date();
-  return rows.map((row) => toView(row, now));
+  return listed(tx, actor, rows);
 }
 
 /** What a perpetrator's referral shows: who they are and how to reach them, nothing of any victim. */
@@ -264,8 +300,7 @@ export async function referralsOfContact(tx: Tx, actor: Actor, contactId: string
   const rows = await store.selectReferrals(tx).where('r.contact_id', '=', contactId).orderBy('r.created_at').execute();
   const visible = rows.filter((row) => relationTo(actor, row) !== null);
   if (visible.length === 0) await loadContact(tx, actor, contactId, 'read', 'referral.list');
-  await audit(tx, actor, visible.map((row) => ({ action: 'referral.list', recordType: 'referral', recordId: row.id })));
-  return visible.map((row) => toView(row));
+  return listed(tx, actor, visible);
 }
 
 export async function transition(tx: Tx, actor: Actor, id: string, input: Transition) {
@@ -347,16 +382,12 @@ export async function recordContactAttempt(tx: Tx, actor: Actor, id: string, inp
 /** Declined and redirected referrals waiting for the SPOC to re-route them: never dropped. */
 export async function reroutingQueue(tx: Tx, actor: Actor) {
   requirePermission(actor, 'referral:create');
-  const rows = await store
-    .selectReferrals(tx)
-    .where('r.partnership_id', '=', actor.partnershipId)
-    .where('r.referring_organisation_id', '=', actor.organisationId)
+  const rows = await sentByMyOrganisation(tx, actor)
     .where('r.state', 'in', BACK_TO_SPOC as ReferralState[])
     .where('r.rerouted_at', 'is', null)
     .orderBy('r.updated_at')
     .execute();
-  await audit(tx, actor, rows.map((row) => ({ action: 'referral.list', recordType: 'referral', recordId: row.id })));
-  return rows.map((row) => toView(row));
+  return listed(tx, actor, rows);
 }
 
 /** Re-routes a declined or redirected referral: to another service, or with the reason none is made. */

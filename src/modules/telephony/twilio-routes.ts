@@ -144,15 +144,15 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
   });
 
   app.post(`${BASE}/queue-result`, route, async (request, reply) => {
-    const { partnershipId, params } = ctx(request);
+    const { partnershipId, settings, params } = ctx(request);
     const response = new VoiceResponse();
     const queueSeconds = Number(params.QueueTime ?? 0);
     if (params.QueueResult === 'bridged') {
       await calls.recordOutcome(db, partnershipId, params.CallSid ?? '', 'answered', { queueSeconds }, request.id);
     } else if (params.QueueResult === 'leave') {
       // Left for a free handler, or after waiting too long.
-      if (queueSeconds >= ctx(request).settings.queueTimeoutSeconds) offerOptions(response, WORDS.busy);
-      else await ringOrQueue(response, partnershipId, ctx(request).settings);
+      if (queueSeconds >= settings.queueTimeoutSeconds) offerOptions(response, WORDS.busy);
+      else await ringOrQueue(response, partnershipId, settings);
     } else {
       await calls.recordOutcome(db, partnershipId, params.CallSid ?? '', 'abandoned', { queueSeconds }, request.id);
     }

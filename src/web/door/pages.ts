@@ -9,7 +9,7 @@ import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from
 import { publicPartnershipId } from '../../modules/access/service.js';
 import { closeDoor, findDoor, openDoor, saveAnswers, submitDoor, type Door, type DoorForm } from '../../modules/door/service.js';
 import { NotFound } from '../../lib/errors.js';
-import { questionsFor } from './questions.js';
+import { questionTexts } from '../../modules/risk/service.js';
 import { LANGUAGES, STEPS, hasMessage, firstUnanswered, professionalContact, readStep, selfReferralContact, translate, type Language, type StepAnswers } from './steps.js';
 
 const DOOR_COOKIE = 'spoc_door';
@@ -140,7 +140,7 @@ export async function doorPages(app: FastifyInstance): Promise<void> {
       const index = steps.findIndex((s) => s.slug === slug);
       if (index < 0) throw new NotFound('Page');
       const d = await door(request);
-      return question(request, reply, form, index, stepsOf(d)[slug] ?? {}, []);
+      return question(request, reply, d, index, stepsOf(d)[slug] ?? {}, []);
     });
 
     app.post(`${base}/:slug`, { config: page, ...posting }, async (request, reply) => {
@@ -152,7 +152,7 @@ export async function doorPages(app: FastifyInstance): Promise<void> {
       const { values, errors } = readStep(steps[index]!, body);
       if (errors.length > 0) {
         reply.code(422);
-        return question(request, reply, form, index, { ...values, ...body }, errors);
+        return question(request, reply, d, index, { ...values, ...body }, errors);
       }
       const answers = { ...d.answers, steps: { ...stepsOf(d), [slug]: values } };
       await saveAnswers(app.database.db, d, answers);
@@ -162,7 +162,8 @@ export async function doorPages(app: FastifyInstance): Promise<void> {
       return reply.redirect(`${base}/${next ? next.slug : 'check'}`, 303);
     });
 
-    async function question(request: FastifyRequest, reply: FastifyReply, f: DoorForm, index: number, values: Record<string, unknown>, errors: Array<[string, string, Record<string, number>?]>) {
+    async function question(request: FastifyRequest, reply: FastifyReply, d: Door, index: number, values: Record<string, unknown>, errors: Array<[string, string, Record<string, number>?]>) {
+      const f = d.form;
       const lang = languageOf(request);
       const step = steps[index]!;
       const errorList = errors.map(([field, key, vars]) => ({ text: translate(lang, key, vars), href: `#${field === 'dateOfBirth' ? 'dateOfBirth-day' : field}` }));
@@ -178,7 +179,7 @@ export async function doorPages(app: FastifyInstance): Promise<void> {
         stepCount: steps.length,
         values,
         errors: errors.length ? { list: errorList, byField } : null,
-        questions: step.fields.some((field) => field.kind === 'dash') ? await questionsFor(app, (await door(request)).partnershipId) : [],
+        questions: step.fields.some((field) => field.kind === 'dash') ? await questionTexts(app.database.db, d.partnershipId) : [],
         back: index === 0 ? base : `${base}/${steps[index - 1]!.slug}`,
         change: (request.query as { change?: string }).change === '1',
         honeypot: HONEYPOT,

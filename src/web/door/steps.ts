@@ -4,7 +4,9 @@
  * All words come from the message files (messages/en.json, messages/cy.json).
  */
 import { createRequire } from 'node:module';
+import { PHONE_PATTERN, POSTCODE_PATTERN } from '../../lib/schema.js';
 import { DASH_RIC_QUESTION_IDS } from '../../modules/risk/dash-ric.js';
+import { dateInput } from '../forms.js';
 import type { NewContact } from '../../modules/contacts/schema.js';
 import type { NewAssessment } from '../../modules/risk/schema.js';
 import type { Answers, DoorForm } from '../../modules/door/service.js';
@@ -44,9 +46,7 @@ export interface Step {
   check?: (answers: Answers) => Array<[field: string, key: string]>;
 }
 
-const PHONE = /^\+?[0-9][0-9 ()-]{5,19}$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
-const POSTCODE = /^[A-Za-z]{1,2}[0-9][A-Za-z0-9]? ?[0-9][A-Za-z]{2}$/;
 const list = (value: unknown): string[] => (Array.isArray(value) ? (value as string[]) : typeof value === 'string' && value ? [value] : []);
 
 export const SELF_STEPS: Step[] = [
@@ -136,16 +136,6 @@ export const PROFESSIONAL_STEPS: Step[] = [
 
 export const STEPS: Record<DoorForm, Step[]> = { self: SELF_STEPS, professional: PROFESSIONAL_STEPS };
 
-/** A date input's three parts as YYYY-MM-DD, '' when empty, null when not a real date. */
-function dateOf(form: Record<string, unknown>, name: string): string | null {
-  const parts = ['day', 'month', 'year'].map((p) => String(form[`${name}-${p}`] ?? '').trim());
-  if (parts.every((p) => p === '')) return '';
-  const [d, m, y] = parts.map(Number) as [number, number, number];
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (!Number.isInteger(d) || !Number.isInteger(m) || y < 1900 || date.getUTCDate() !== d || date.getUTCMonth() !== m - 1 || date > new Date()) return null;
-  return date.toISOString().slice(0, 10);
-}
-
 /** Reads one step's fields from a form post: the values to keep, and errors as [field, message key, vars]. */
 export function readStep(step: Step, form: Record<string, unknown>): { values: Answers; errors: Array<[string, string, Record<string, number>?]> } {
   const values: Answers = {};
@@ -163,7 +153,7 @@ export function readStep(step: Step, form: Record<string, unknown>): { values: A
       continue;
     }
     if (field.kind === 'date') {
-      const value = dateOf(form, field.name);
+      const value = dateInput(form, field.name, { notFuture: true });
       if (value === null) errors.push([field.name, 'error.date']);
       else values[field.name] = value;
       continue;
@@ -188,9 +178,9 @@ export function readStep(step: Step, form: Record<string, unknown>): { values: A
       if (field.required) errors.push([field.name, 'error.required']);
       continue;
     }
-    if (field.kind === 'text' && field.type === 'tel' && !PHONE.test(raw)) errors.push([field.name, 'error.phone']);
+    if (field.kind === 'text' && field.type === 'tel' && !PHONE_PATTERN.test(raw)) errors.push([field.name, 'error.phone']);
     else if (field.kind === 'text' && field.type === 'email' && !EMAIL.test(raw)) errors.push([field.name, 'error.email']);
-    else if (field.kind === 'text' && field.type === 'postcode' && !POSTCODE.test(raw)) errors.push([field.name, 'error.postcode']);
+    else if (field.kind === 'text' && field.type === 'postcode' && !POSTCODE_PATTERN.test(raw)) errors.push([field.name, 'error.postcode']);
     else if (field.kind === 'text' && field.type === 'number' && !(/^\d{1,2}$/.test(raw) && Number(raw) <= 15)) errors.push([field.name, 'error.number']);
     else if (raw.length > field.max) errors.push([field.name, 'error.tooLong', { max: field.max }]);
   }

@@ -5,9 +5,8 @@
  * proposed pathways, consent and send. A summary of the call stays beside every stage.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
 import type { Tx } from '../../db/transaction.js';
-import { asActor } from '../../http/route-kit.js';
+import { asActor, IdParams } from '../../http/route-kit.js';
 import { Invalid } from '../../lib/errors.js';
 import type { Actor } from '../../modules/access/actor.js';
 import { ContactPatch, NewContact, type ContactView } from '../../modules/contacts/schema.js';
@@ -18,11 +17,11 @@ import { sendReferrals } from '../../modules/referrals/service.js';
 import { NewAssessment } from '../../modules/risk/schema.js';
 import * as risk from '../../modules/risk/service.js';
 import { callOfContact } from '../../modules/telephony/service.js';
+import { dateInput } from '../forms.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 import { CALLER_TYPE_ITEMS, DANGER_ITEMS, LEVEL_LABELS, labelOf } from '../labels.js';
 
 type Form = Record<string, unknown>;
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 const text = (form: Form, name: string): string | undefined => {
   const value = form[name];
@@ -32,18 +31,6 @@ const list = (form: Form, name: string): string[] => {
   const value = form[name];
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [];
 };
-
-/** A GOV.UK date input (name-day, name-month, name-year) as YYYY-MM-DD; partly filled is an error. */
-function dateFrom(form: Form, name: string): string | undefined | 'invalid' {
-  const [day, month, year] = ['day', 'month', 'year'].map((part) => text(form, `${name}-${part}`));
-  if (!day && !month && !year) return undefined;
-  const d = Number(day);
-  const m = Number(month);
-  const y = Number(year);
-  const date = new Date(Date.UTC(y, m - 1, d));
-  if (!Number.isInteger(d) || !Number.isInteger(m) || !Number.isInteger(y) || y < 1900 || date.getUTCDate() !== d || date.getUTCMonth() !== m - 1) return 'invalid';
-  return date.toISOString().slice(0, 10);
-}
 
 /** The call summary shown beside every stage. */
 async function callContext(tx: Tx, actor: Actor, id: string) {
@@ -136,11 +123,11 @@ export async function callPages(app: FastifyInstance): Promise<void> {
   app.post('/calls/:id/about', { config: { ...page, permission: 'contact:update' }, schema: { params: IdParams } }, async (request, reply) => {
     const { id } = request.params as { id: string };
     const form = (request.body ?? {}) as Form;
-    const dob = dateFrom(form, 'dateOfBirth');
+    const dob = dateInput(form, 'dateOfBirth');
     const phone = text(form, 'phone');
     const childCount = Number(text(form, 'children') ?? '0');
     const channels = list(form, 'safeChannels');
-    const person = { name: text(form, 'name'), dateOfBirth: dob === 'invalid' ? '' : dob, gender: text(form, 'gender'), postcode: text(form, 'postcode'), phones: phone ? [phone] : undefined };
+    const person = { name: text(form, 'name'), dateOfBirth: dob === null ? '' : dob || undefined, gender: text(form, 'gender'), postcode: text(form, 'postcode'), phones: phone ? [phone] : undefined };
     const safeContact = {
       phones: phone ? [{ number: phone, callSafe: channels.includes('call'), textSafe: channels.includes('text'), voicemailSafe: channels.includes('voicemail') }] : undefined,
       safeTimesNote: text(form, 'safeTimesNote'),
@@ -154,7 +141,7 @@ export async function callPages(app: FastifyInstance): Promise<void> {
     };
     try {
       const errors = [];
-      if (dob === 'invalid') errors.push({ field: '/person/dateOfBirth', message: 'must be a real date, like 27 3 1988' });
+      if (dob === null) errors.push({ field: '/person/dateOfBirth', message: 'must be a real date, like 27 3 1988' });
       if (patch.children === 'invalid') errors.push({ field: '/children', message: 'must be a number from 0 to 15' });
       if (channels.length > 0 && !phone) errors.push({ field: '/safeContact/phones', message: 'needs the number it applies to' });
       if (errors.length) throw new Invalid(errors);

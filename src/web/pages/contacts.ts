@@ -1,7 +1,6 @@
 /** Contacts: a searchable list, and a contact's page with its referrals' live status and clocks. */
 import type { FastifyInstance } from 'fastify';
-import { Type } from 'typebox';
-import { asActor } from '../../http/route-kit.js';
+import { asActor, IdParams } from '../../http/route-kit.js';
 import { Invalid } from '../../lib/errors.js';
 import { ContactListQuery } from '../../modules/contacts/schema.js';
 import * as contacts from '../../modules/contacts/service.js';
@@ -9,7 +8,6 @@ import { referralsOfContact } from '../../modules/referrals/service.js';
 import * as risk from '../../modules/risk/service.js';
 import { checkAgainst, formErrors, render } from '../render.js';
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 
 export async function contactPages(app: FastifyInstance): Promise<void> {
   app.get('/contacts', { config: { web: true, permission: 'contact:read' } }, async (request, reply) => {

@@ -4,8 +4,7 @@
  * response-clock job.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import { asActor } from '../../http/route-kit.js';
+import { asActor, IdParams } from '../../http/route-kit.js';
 import { Conflict, Invalid } from '../../lib/errors.js';
 import * as contacts from '../../modules/contacts/service.js';
 import { listServices } from '../../modules/directory/service.js';
@@ -16,7 +15,6 @@ import { callbacksWaiting } from '../../modules/telephony/service.js';
 import * as referrals from '../../modules/referrals/service.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 /** A clock is "near breach" with less than this left. */
 const NEAR_MINUTES = 120;
 

@@ -5,7 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
-import { asActor } from '../../http/route-kit.js';
+import { asActor, IdParams } from '../../http/route-kit.js';
 import { Forbidden, Invalid, type FieldError } from '../../lib/errors.js';
 import { CAPACITY_STATUSES, CapacityUpdate, OpeningHours, SERVICE_KIND_LABELS, ServicePatch, UNIT_TYPES, type ServiceKind } from '../../modules/directory/schema.js';
 import * as directory from '../../modules/directory/service.js';
@@ -13,7 +13,6 @@ import { replay } from '../../modules/pathways/replay.js';
 import { currentRules, parseRuleSet } from '../../modules/pathways/service.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 const UNIT_LABELS: Record<string, string> = {
   single: 'Single',

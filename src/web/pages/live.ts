@@ -5,10 +5,9 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { asActor } from '../../http/route-kit.js';
+import { PHONE_PATTERN } from '../../lib/schema.js';
 import { dutyOf, myLiveCall, setOnDuty } from '../../modules/telephony/service.js';
 import { render } from '../render.js';
-
-const PHONE = /^\+?[0-9][0-9 ()-]{5,19}$/;
 
 export async function livePages(app: FastifyInstance): Promise<void> {
   const config = { web: true, permission: 'contact:create' } as const;
@@ -26,7 +25,7 @@ export async function livePages(app: FastifyInstance): Promise<void> {
   app.post('/calls/live/duty', { config }, async (request, reply) => {
     const form = (request.body ?? {}) as Record<string, string>;
     const phone = (form.phone ?? '').trim();
-    if (form.duty === 'on' && !PHONE.test(phone)) {
+    if (form.duty === 'on' && !PHONE_PATTERN.test(phone)) {
       reply.code(422);
       const data = await asActor(request, async (tx, actor) => ({ duty: await dutyOf(tx, actor), call: await myLiveCall(tx, actor) }));
       return render(request, reply, 'pages/calls/live.njk', {

@@ -4,27 +4,17 @@
  * contact attempt (only the channels marked safe are offered; the service refuses others).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Type } from 'typebox';
-import { asActor } from '../../http/route-kit.js';
+import { asActor, IdParams } from '../../http/route-kit.js';
 import { Conflict, Invalid } from '../../lib/errors.js';
 import { listServices } from '../../modules/directory/service.js';
 import { allowedFrom, MOVED_BY, type ReferralState } from '../../modules/referrals/lifecycle.js';
 import { ATTEMPT_CHANNELS, unsafeChannelReason } from '../../modules/referrals/safe-channels.js';
 import { NewContactAttempt, Transition } from '../../modules/referrals/schema.js';
 import * as referrals from '../../modules/referrals/service.js';
+import { ATTEMPT_CHANNEL_LABELS, OUTCOME_ITEMS } from '../labels.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 
-const IdParams = Type.Object({ id: Type.String({ format: 'uuid' }) });
 type Form = Record<string, string | undefined>;
-const CHANNEL_LABELS: Record<string, string> = { phone_call: 'Phone call', text: 'Text message', voicemail: 'Voicemail', email: 'Email', letter: 'Letter', in_person: 'In person' };
-const OUTCOME_ITEMS = [
-  { value: 'reached', text: 'Reached them' },
-  { value: 'no_answer', text: 'No answer' },
-  { value: 'not_safe_to_talk', text: 'Not safe to talk' },
-  { value: 'message_left', text: 'Message left' },
-  { value: 'wrong_number', text: 'Wrong number' },
-  { value: 'other', text: 'Other' },
-];
 
 const tidy = (form: Form) => Object.fromEntries(Object.entries(form).filter(([key, value]) => key !== '_csrf' && typeof value === 'string' && value.trim() !== '').map(([k, v]) => [k, v!.trim()]));
 
@@ -54,7 +44,7 @@ export async function referralPages(app: FastifyInstance): Promise<void> {
       moves,
       receiver,
       canAttempt: receiver && ['accepted', 'first_contact_attempted', 'engaged'].includes(state),
-      channelItems: safeChannels.map((value) => ({ value, text: CHANNEL_LABELS[value] })),
+      channelItems: safeChannels.map((value) => ({ value, text: ATTEMPT_CHANNEL_LABELS[value] })),
       outcomeItems: OUTCOME_ITEMS,
       redirectItems: [{ value: '', text: 'Choose a service' }, ...data.services.filter((s) => s.id !== pkg.referral.serviceId && s.status === 'active').map((s) => ({ value: s.id, text: s.name }))],
       ...extra,
