@@ -11,6 +11,7 @@ import { DataDirInUse } from './db/lockfile.js';
 import { migrate } from './db/migrate.js';
 import { inTransaction } from './db/transaction.js';
 import { DomainError, Invalid } from './lib/errors.js';
+import { isIsoDate } from './lib/schema.js';
 import { ROLE_LABELS, ROLES, SYSTEM_ROLES } from './modules/access/policy.js';
 import { addUser, createOrganisation, createToken, ORGANISATION_KINDS, requirePartnership } from './modules/access/service.js';
 import { listPartnerships } from './modules/access/store.js';
@@ -49,7 +50,7 @@ async function serve(options: { seedDemoIfEmpty: boolean }): Promise<void> {
   const app = await buildApp({ config, database });
   const url = await app.listen({ port: config.port, host: config.host });
   const isDemo = (await listPartnerships(database.db)).some((p) => p.slug === DEMO_SLUG && p.is_demo);
-  console.log(`\nspoc is running at ${url}\n  staff web app: ${url}/\n  API documentation (OpenAPI 3.1): ${url}/openapi.json\n  health: ${url}/health\n  Open Referral UK directory: ${url}/oruk/`);
+  console.log(`\nspoc is running at ${url}\n  staff web app: ${url}/\n  public web door: ${url}/get-help (self-referral), ${url}/refer (professionals)\n  API documentation (OpenAPI 3.1): ${url}/openapi.json\n  health: ${url}/health\n  Open Referral UK directory: ${url}/oruk/`);
   if (isDemo) printDemoAccounts(url, seeded);
   const stop = async (signal: string) => {
     console.error(`${signal}: stopping`);
@@ -239,7 +240,7 @@ program
   .option('--limit <n>', 'how many changed contacts to list', '50')
   .action((options: { rules: string; since?: string; partnership?: string; limit: string }) =>
     withDatabase(async (database) => {
-      if (options.since !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(options.since)) {
+      if (options.since !== undefined && !isIsoDate(options.since)) {
         throw new Invalid([{ field: '--since', message: 'must be a date, YYYY-MM-DD' }]);
       }
       const candidate = parseRuleSet(readJson(options.rules, '--rules'));
@@ -290,7 +291,7 @@ telephony
   .action((options: { from: string; to: string; targetSeconds: string; serviceLevel: string; handleSeconds?: string; abandonment: string; partnership?: string }) =>
     withDatabase(async (database) => {
       const errors = [];
-      for (const field of ['from', 'to'] as const) if (!/^\d{4}-\d{2}-\d{2}$/.test(options[field])) errors.push({ field: `--${field}`, message: 'must be a date, YYYY-MM-DD' });
+      for (const field of ['from', 'to'] as const) if (!isIsoDate(options[field])) errors.push({ field: `--${field}`, message: 'must be a date, YYYY-MM-DD' });
       if (errors.length === 0 && options.from > options.to) errors.push({ field: '--to', message: 'must not be before --from' });
       const level = Number(options.serviceLevel);
       if (!(level > 0 && level < 100)) errors.push({ field: '--service-level', message: 'must be a percentage between 0 and 100' });

@@ -170,6 +170,9 @@ describe('the spoc command', () => {
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/--from: must be a date/);
     expect(bad.stderr).toMatch(/--service-level: must be a percentage/);
+    const unreal = await spoc(['telephony', 'forecast', '--from', '2026-13-01', '--to', '2026-13-02']);
+    expect(unreal.code).toBe(1);
+    expect(unreal.stderr).toMatch(/--from: must be a date, YYYY-MM-DD\n--to: must be a date/);
   });
 
   it('simulates a signed call against a running spoc and prints the dialogue', async () => {

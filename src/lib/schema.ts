@@ -55,3 +55,10 @@ export function phoneDigits(number: string): string {
   const digits = number.replace(/\D/g, '');
   return digits.startsWith('00') ? digits.slice(2) : digits.startsWith('0') ? `44${digits.slice(1)}` : digits;
 }
+
+/** Whether `value` is a real calendar date written YYYY-MM-DD (2026-13-01 is not). */
+export function isIsoDate(value: string | undefined): value is string {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return false;
+  const date = new Date(`${value}T00:00:00Z`);
+  return !Number.isNaN(date.getTime()) && date.toISOString().slice(0, 10) === value;
+}

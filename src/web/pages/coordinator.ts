@@ -5,6 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asActor, IdParams } from '../../http/route-kit.js';
+import { isIsoDate } from '../../lib/schema.js';
 import { Conflict, Invalid } from '../../lib/errors.js';
 import * as contacts from '../../modules/contacts/service.js';
 import { listServices } from '../../modules/directory/service.js';
@@ -54,8 +55,8 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
   app.get('/forecast', { config: { web: true, permission: 'escalation:read' } }, async (request, reply) => {
     const query = request.query as { from?: string; to?: string; day?: string };
     const today = new Date().toISOString().slice(0, 10);
-    const from = /^\d{4}-\d{2}-\d{2}$/.test(query.from ?? '') ? query.from! : new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10);
-    const to = /^\d{4}-\d{2}-\d{2}$/.test(query.to ?? '') && query.to! >= from ? query.to! : today;
+    const from = isIsoDate(query.from) ? query.from : new Date(Date.now() - 28 * 86_400_000).toISOString().slice(0, 10);
+    const to = isIsoDate(query.to) && query.to >= from ? query.to : today;
     const day = Math.min(7, Math.max(1, Number(query.day) || 1));
     const result = await asActor(request, (tx, actor) => forecast(tx, actor.partnershipId, { from, to, targetSeconds: 20, serviceLevel: 0.8 }));
     const hours = result.cells.filter((c) => c.weekday === day);
