@@ -28,6 +28,13 @@ export class PGlitePool {
     let released = false;
     return {
       query: async (sql, parameters) => {
+        // A script of several statements without parameters (e.g. `begin; select set_config(…)`)
+        // goes through the simple protocol, as `pg` sends it; its last statement's rows answer.
+        if (parameters.length === 0 && sql.includes(';')) {
+          const results = await this.pglite.exec(sql);
+          const last = results.at(-1);
+          return { command: '', rowCount: last?.affectedRows ?? 0, rows: last?.rows ?? [] };
+        }
         const result = await this.pglite.query(sql, parameters as unknown[]);
         const command = (/^\s*(\w+)/.exec(sql)?.[1] ?? '').toUpperCase();
         return { command, rowCount: result.affectedRows ?? result.rows.length, rows: result.rows };

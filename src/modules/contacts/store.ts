@@ -23,11 +23,10 @@ type Insertable = {
   summary: string;
 };
 
-export async function insertContact(tx: Tx, values: Insertable) {
-  const { next } = await sql<{ next: number }>`select nextval('contact_reference_seq')::int as next`
-    .execute(tx)
-    .then((r) => r.rows[0]!);
-  const reference = `SPOC-${values.received_at.getUTCFullYear()}-${String(next).padStart(6, '0')}`;
+export function insertContact(tx: Tx, values: Insertable) {
+  // The reference (SPOC-2026-000123) takes its number from a sequence in the same statement.
+  const year = String(values.received_at.getUTCFullYear());
+  const reference = sql<string>`'SPOC-' || ${year}::text || '-' || lpad(nextval('contact_reference_seq')::text, 6, '0')`;
   return tx.insertInto('contacts').values({ ...values, reference }).returningAll().executeTakeFirstOrThrow();
 }
 
