@@ -1,4 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './lockfile.js';
@@ -117,6 +118,8 @@ async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' | 'pg
       ...(target.kind === 'pglite' ? { dataDir: target.dataDir } : {}),
       ...(target.kind === 'pglite-memory' && target.loadFrom ? { loadDataDir: target.loadFrom } : {}),
       parsers: { [DATE_OID]: (value: string) => value },
+      // Trigram similarity for recognising a returning person by a misspelt name (cases).
+      extensions: { pg_trgm },
     });
   } catch (error) {
     unlock();

@@ -189,6 +189,7 @@ export interface ContactsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   updated_by: string | null;
+  person_id: string | null;
 }
 
 export interface ContactSharesTable {
@@ -264,6 +265,7 @@ export interface ReferralsTable {
   replaces_referral_id: string | null;
   rerouted_at: Date | null;
   rerouted_by: string | null;
+  case_id: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -313,7 +315,160 @@ export interface IdempotencyKeysTable {
   created_at: CreatedAt;
 }
 
+type DateOnly = ColumnType<string, string, string>;
+
+export interface PeopleTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  name: string;
+  other_names: string[];
+  search_name: string;
+  date_of_birth: DateOnly | null;
+  gender: string | null;
+  postcode: string | null;
+  phone_digits: string[];
+  identifiers: Json<Record<string, string>>;
+  created_from_contact_id: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+  updated_at: UpdatedAt;
+}
+
+export interface PersonMatchDecisionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  contact_id: string;
+  person_id: string;
+  decision: string;
+  score: number | null;
+  reasons: Json<string[]>;
+  decided_by: string;
+  decided_at: CreatedAt;
+}
+
+export interface CasesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  person_id: string;
+  reference: string;
+  state: Generated<string>;
+  caseworker_id: string | null;
+  opened_by: string;
+  opened_at: CreatedAt;
+  closed_by: string | null;
+  closed_at: Date | null;
+  closure_reason: string | null;
+  closure_note: string | null;
+}
+
+export interface HouseholdMembersTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  case_id: string;
+  name: string;
+  date_of_birth: DateOnly | null;
+  relationship: string;
+  school: string;
+  lives_with_person: boolean;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface CasePerpetratorsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  case_id: string;
+  name: string;
+  other_names: string[];
+  date_of_birth: DateOnly | null;
+  relationship: string;
+  phones: string[];
+  phone_digits: string[];
+  vehicles: string[];
+  addresses: string[];
+  identifiers: Json<Record<string, string>>;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface CaseNotesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  case_id: string;
+  person_id: string;
+  body: string;
+  sensitive: boolean;
+  supersedes_id: string | null;
+  author_id: string;
+  created_at: CreatedAt;
+}
+
+export interface CaseActionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  case_id: string;
+  title: string;
+  owner_id: string;
+  due_on: DateOnly;
+  done_at: Date | null;
+  done_by: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface SafetyPlanTemplatesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  code: string;
+  version: number;
+  title: string;
+  sections: Json<Array<{ id: string; title: string; hint: string }>>;
+  created_at: CreatedAt;
+}
+
+export interface SafetyPlansTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  case_id: string;
+  version: number;
+  template_id: string;
+  content: Json<Record<string, string>>;
+  review_on: DateOnly;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface OutcomeMeasuresTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  case_id: string;
+  stage: string;
+  abuse: Json<Record<string, { frequency: string; severity: string }>>;
+  feeling_safe: number;
+  wellbeing: number;
+  recorded_by: string;
+  recorded_at: CreatedAt;
+}
+
 export interface DB {
+  people: PeopleTable;
+  person_match_decisions: PersonMatchDecisionsTable;
+  cases: CasesTable;
+  household_members: HouseholdMembersTable;
+  case_perpetrators: CasePerpetratorsTable;
+  case_notes: CaseNotesTable;
+  case_actions: CaseActionsTable;
+  safety_plan_templates: SafetyPlanTemplatesTable;
+  safety_plans: SafetyPlansTable;
+  outcome_measures: OutcomeMeasuresTable;
   routing_rule_sets: RoutingRuleSetsTable;
   referrals: ReferralsTable;
   referral_events: ReferralEventsTable;

@@ -48,6 +48,9 @@ export const PERMISSIONS = [
   'directory:manage',
   'organisation:manage',
   'user:manage',
+  'person:match',
+  'case:read',
+  'case:write',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -55,11 +58,12 @@ const CASEWORK: Permission[] = ['contact:read', 'risk:read', 'directory:read', '
 const SPOC: Permission[] = ['contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'escalation:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
-  call_handler: [...CASEWORK, ...SPOC],
-  spoc_coordinator: [...CASEWORK, ...SPOC, 'questionnaire:manage', 'directory:manage', 'pathways:manage'],
-  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create'],
-  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage'],
-  marac_coordinator: [...CASEWORK, 'risk:assess'],
+  call_handler: [...CASEWORK, ...SPOC, 'person:match'],
+  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'questionnaire:manage', 'directory:manage', 'pathways:manage'],
+  // Cases belong to the provider that supports the person (src/modules/cases/service.ts).
+  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'person:match', 'case:read', 'case:write'],
+  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write'],
+  marac_coordinator: [...CASEWORK, 'risk:assess', 'person:match'],
   // A professional sees only what they referred (src/modules/contacts/access.ts).
   referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read', 'referral:read'],
   // Aggregates only: never a person's record.

@@ -52,6 +52,7 @@ export const ReferralView = Type.Object(
     consent: Type.String(),
     lawfulBasis: Nullable(Type.String()),
     replacesReferralId: Nullable(Uuid),
+    caseId: Type.Optional(Nullable(Uuid)),
     clocks: Type.Object({ acknowledge: Clock, firstContact: Clock }),
     nextDueAt: Nullable(Type.String()),
     createdAt: Type.String(),

@@ -3,6 +3,7 @@ import type { Tx } from '../../db/transaction.js';
 import { Conflict, Forbidden, Invalid, Refused, type FieldError } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
+import { openOrJoinCase } from '../cases/service.js';
 import { loadContact, markStatus, shareWith, toView as contactView } from '../contacts/service.js';
 import type { ContactView } from '../contacts/schema.js';
 import { getService } from '../directory/service.js';
@@ -69,6 +70,8 @@ export function toView(row: store.ReferralRow, now = new Date()): ReferralView {
     consent: row.consent,
     lawfulBasis: row.lawful_basis,
     replacesReferralId: row.replaces_referral_id,
+    // The case it opened or joined at the receiving organisation (only that organisation can open it).
+    caseId: row.case_id,
     clocks: { acknowledge, firstContact },
     nextDueAt: acknowledge.minutesRemaining !== null ? acknowledge.dueAt : firstContact.minutesRemaining !== null ? firstContact.dueAt : null,
     createdAt: row.created_at.toISOString(),
@@ -341,7 +344,9 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
     redirectServiceId: input.redirectServiceId ?? null,
   });
   await audit(tx, actor, { action: 'referral.transition', recordType: 'referral', recordId: id, details: { from: current, to: target } });
-  return toView({ ...row, ...changes }, now);
+  // An accepted referral opens a case for the person at the receiving organisation, or joins its open one.
+  const caseId = target === 'accepted' ? await openOrJoinCase(tx, actor, row) : row.case_id;
+  return toView({ ...row, ...changes, case_id: caseId }, now);
 }
 
 /** A contact attempt (SPEC §5): refused unless the channel is marked safe for this person. */

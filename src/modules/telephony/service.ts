@@ -12,6 +12,7 @@ import { audit } from '../access/audit.js';
 import { systemActor } from '../access/service.js';
 import * as accessStore from '../access/store.js';
 import type { ContactPatch } from '../contacts/schema.js';
+import { casePerpetratorNumberMatches } from '../cases/service.js';
 import { createContact, getContact, perpetratorNumberMatches, updateContact } from '../contacts/service.js';
 import { isOpenAt, OFFICE_HOURS, type OpeningSlot } from '../referrals/clock.js';
 
@@ -75,7 +76,9 @@ export async function startCall(db: Kysely<DB>, partnershipId: string, input: { 
       ...(input.from && /^\+?[0-9]{6,16}$/.test(input.from) ? { person: { phones: [input.from] } } : {}),
     });
     // The perpetrator alert: the caller's number against every number recorded for an alleged perpetrator.
-    const matches = input.from ? (await perpetratorNumberMatches(tx, actor, input.from)).filter((id) => id !== contact.id) : [];
+    const matches = input.from
+      ? [...new Set([...(await perpetratorNumberMatches(tx, actor, input.from)), ...(await casePerpetratorNumberMatches(tx, actor, input.from))])].filter((id) => id !== contact.id)
+      : [];
     const call = await tx
       .insertInto('calls')
       .values({
