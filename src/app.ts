@@ -13,7 +13,9 @@ import { setUpOpenApi } from './http/openapi.js';
 import { setUpValidation } from './http/validation.js';
 import { Problem } from './lib/schema.js';
 import { accessRoutes } from './modules/access/routes.js';
+import { accommodationRoutes } from './modules/accommodation/routes.js';
 import { caseRoutes } from './modules/cases/routes.js';
+import { programmeRoutes } from './modules/programmes/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
 import { directoryRoutes } from './modules/directory/routes.js';
 import { orukRoutes } from './modules/directory/oruk-routes.js';
@@ -81,6 +83,8 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(pathwayRoutes, { prefix: '/api/v1' });
   await app.register(referralRoutes, { prefix: '/api/v1' });
   await app.register(caseRoutes, { prefix: '/api/v1' });
+  await app.register(accommodationRoutes, { prefix: '/api/v1' });
+  await app.register(programmeRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
   await app.register(webApp);
   await app.register(twilioRoutes);

@@ -266,6 +266,8 @@ export interface ReferralsTable {
   rerouted_at: Date | null;
   rerouted_by: string | null;
   case_id: string | null;
+  unit_type: string | null;
+  referring_case_id: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
 }
@@ -458,7 +460,47 @@ export interface OutcomeMeasuresTable {
   recorded_at: CreatedAt;
 }
 
+export interface ProgrammeCoursesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  service_id: string;
+  title: string;
+  starts_on: DateOnly;
+  sessions: number;
+  places: number;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface ProgrammePlacesTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  service_id: string;
+  case_id: string;
+  referral_id: string | null;
+  course_id: string | null;
+  status: string;
+  joined_at: CreatedAt;
+  enrolled_at: Date | null;
+  created_by: string;
+}
+
+export interface ProgrammeAttendanceTable {
+  place_id: string;
+  course_id: string;
+  partnership_id: string;
+  session: number;
+  attended: boolean;
+  recorded_by: string;
+  recorded_at: CreatedAt;
+}
+
 export interface DB {
+  programme_courses: ProgrammeCoursesTable;
+  programme_places: ProgrammePlacesTable;
+  programme_attendance: ProgrammeAttendanceTable;
   people: PeopleTable;
   person_match_decisions: PersonMatchDecisionsTable;
   cases: CasesTable;

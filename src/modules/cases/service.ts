@@ -217,6 +217,18 @@ async function loadCase(tx: Tx, actor: Actor, id: string, write: boolean, action
   return row;
 }
 
+/**
+ * An open case of the actor's organisation and the contact that most recently led to it,
+ * for referring on from the case (e.g. to a refuge): the contact is shared with the
+ * organisation through that referral, so it can be sent on without being owned.
+ */
+export async function caseToReferFrom(tx: Tx, actor: Actor, caseId: string) {
+  const row = await loadCase(tx, actor, caseId, true, 'case.refer_on');
+  const latest = await tx.selectFrom('referrals').select('contact_id').where('case_id', '=', caseId).orderBy('created_at', 'desc').limit(1).executeTakeFirst();
+  if (!latest) throw new Conflict('This case has no referral to refer on from');
+  return { caseId: row.id, personId: row.person_id, contactId: latest.contact_id };
+}
+
 function caseSummary(row: store.CaseRow) {
   return {
     id: row.id,
@@ -591,10 +603,10 @@ export async function timeline(tx: Tx, actor: Actor, caseId: string): Promise<Ti
     .innerJoin('contacts as c', 'c.id', 'r.contact_id')
     .innerJoin('services as s', 's.id', 'r.service_id')
     .innerJoin('organisations as o', 'o.id', 'c.organisation_id')
-    .select(['r.id', 'r.contact_id', 'c.reference', 'c.received_at', 'c.channel', 's.name as service_name', 'o.name as contact_org'])
-    .where('r.case_id', '=', caseId)
+    .select(['r.id', 'r.contact_id', 'r.case_id', 'c.reference', 'c.received_at', 'c.channel', 's.name as service_name', 'o.name as contact_org'])
+    .where((eb) => eb.or([eb('r.case_id', '=', caseId), eb('r.referring_case_id', '=', caseId)]))
     .execute();
-  const contactIds = [...new Set(referrals.map((r) => r.contact_id))];
+  const contactIds = [...new Set(referrals.filter((r) => r.case_id === caseId).map((r) => r.contact_id))];
   for (const contactId of contactIds) {
     const r = referrals.find((x) => x.contact_id === contactId)!;
     add(r.received_at, 'contact', `Contact ${r.reference}`, `By ${r.channel.replace(/_/g, ' ')}`, contactId, r.contact_org);
@@ -606,8 +618,10 @@ export async function timeline(tx: Tx, actor: Actor, caseId: string): Promise<Ti
   if (referrals.length > 0) {
     const events = await tx.selectFrom('referral_events').selectAll().where('referral_id', 'in', referrals.map((r) => r.id)).orderBy('id').execute();
     for (const e of events) {
-      const service = referrals.find((r) => r.id === e.referral_id)!.service_name;
-      add(e.at, 'referral', `Referral to ${service}: ${e.to_state.replace(/_/g, ' ')}`, e.reason_code ? `Reason: ${e.reason_code.replace(/_/g, ' ')}` : '', e.referral_id);
+      const referral = referrals.find((r) => r.id === e.referral_id)!;
+      // Of a referral made on from this case, only what the referrer hears back (feedback).
+      if (referral.case_id !== caseId && !['sent', 'accepted', 'declined', 'redirected', 'closed', 'withdrawn'].includes(e.to_state)) continue;
+      add(e.at, 'referral', `Referral to ${referral.service_name}: ${e.to_state.replace(/_/g, ' ')}`, e.reason_code ? `Reason: ${e.reason_code.replace(/_/g, ' ')}` : '', e.referral_id);
     }
   }
   add(row.opened_at, 'case', `Case ${row.reference} opened`, '', caseId);

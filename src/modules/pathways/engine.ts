@@ -6,6 +6,7 @@
 import type { ServiceView } from '../directory/schema.js';
 import type { RiskLevel } from '../risk/scoring.js';
 import type { Rule } from './rules.js';
+import { fittingVacancies, unitTypeFor } from '../accommodation/fit.js';
 
 export interface PathwayFacts {
   callerType: string;
@@ -70,14 +71,6 @@ export function personSpecialisms(facts: PathwayFacts): Set<string> {
   return out;
 }
 
-/** The unit a household needs: by the number of children. */
-export function unitTypeFor(facts: PathwayFacts): string {
-  if (facts.childrenCount === 0) return 'single';
-  if (facts.childrenCount === 1) return 'family_1_child';
-  if (facts.childrenCount === 2) return 'family_2_children';
-  return 'family_3plus_children';
-}
-
 export function eligibility(service: ServiceView, facts: PathwayFacts, level: RiskLevel): Check[] {
   const checks: Check[] = [];
   const add = (check: CheckName, passed: boolean, detail: string) => checks.push({ check, passed, detail });
@@ -112,12 +105,9 @@ export function eligibility(service: ServiceView, facts: PathwayFacts, level: Ri
 }
 
 function vacancyCheck(service: ServiceView, facts: PathwayFacts): Check {
-  const unit = unitTypeFor(facts);
-  const accessible = facts.needs.includes('disability');
+  const unit = unitTypeFor(facts.childrenCount);
   const noRecourse = facts.needs.includes('immigration_nrpf');
-  const fits = service.vacancies.some(
-    (v) => v.available > 0 && (v.unitType === unit || (accessible && v.unitType === 'accessible')) && (!noRecourse || v.acceptsNoRecourse),
-  );
+  const fits = fittingVacancies(service.vacancies, { children: facts.childrenCount, accessible: facts.needs.includes('disability'), noRecourse }).length > 0;
   return { check: 'vacancy', passed: fits, detail: fits ? `a ${unit.replace(/_/g, ' ')} vacancy` : `no ${unit.replace(/_/g, ' ')} vacancy${noRecourse ? ' accepting no recourse to public funds' : ''}` };
 }
 

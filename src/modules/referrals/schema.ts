@@ -1,6 +1,7 @@
 import { Type, type Static } from 'typebox';
 import { Nullable, PhoneNumber, StringEnum, Uuid } from '../../lib/schema.js';
 import { ContactView } from '../contacts/schema.js';
+import { UNIT_TYPES } from '../directory/schema.js';
 import { AssessmentView } from '../risk/schema.js';
 import { CLOSE_REASONS, DECLINE_REASONS, REFERRAL_STATES } from './lifecycle.js';
 import { ATTEMPT_CHANNELS } from './safe-channels.js';
@@ -14,6 +15,7 @@ export const NewReferrals = Type.Object(
         {
           serviceId: Uuid,
           reason: Type.Optional(Type.String({ minLength: 1, maxLength: 1000, description: 'Required for a service the pathways did not propose' })),
+          unitType: Type.Optional(StringEnum(UNIT_TYPES, { description: 'Safe accommodation only: the unit asked for, which must have a vacancy' })),
         },
         { additionalProperties: false },
       ),
@@ -53,6 +55,7 @@ export const ReferralView = Type.Object(
     lawfulBasis: Nullable(Type.String()),
     replacesReferralId: Nullable(Uuid),
     caseId: Type.Optional(Nullable(Uuid)),
+    unitType: Type.Optional(Nullable(Type.String())),
     clocks: Type.Object({ acknowledge: Clock, firstContact: Clock }),
     nextDueAt: Nullable(Type.String()),
     createdAt: Type.String(),

@@ -4,6 +4,7 @@ import { Conflict, Forbidden, Invalid, Refused, type FieldError } from '../../li
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { openOrJoinCase } from '../cases/service.js';
+import { joinProgramme } from '../programmes/service.js';
 import { loadContact, markStatus, shareWith, toView as contactView } from '../contacts/service.js';
 import type { ContactView } from '../contacts/schema.js';
 import { getService } from '../directory/service.js';
@@ -72,6 +73,7 @@ export function toView(row: store.ReferralRow, now = new Date()): ReferralView {
     replacesReferralId: row.replaces_referral_id,
     // The case it opened or joined at the receiving organisation (only that organisation can open it).
     caseId: row.case_id,
+    unitType: row.unit_type,
     clocks: { acknowledge, firstContact },
     nextDueAt: acknowledge.minutesRemaining !== null ? acknowledge.dueAt : firstContact.minutesRemaining !== null ? firstContact.dueAt : null,
     createdAt: row.created_at.toISOString(),
@@ -82,9 +84,17 @@ export function toView(row: store.ReferralRow, now = new Date()): ReferralView {
  * One action sends every chosen referral (SPEC §2 step 7), with consent recorded or the
  * lawful basis for sharing without it. Each receiving organisation is given the contact.
  */
-export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, input: NewReferrals, replaces?: store.ReferralRow) {
+export async function sendReferrals(
+  tx: Tx,
+  actor: Actor,
+  contactId: string,
+  input: NewReferrals,
+  replaces?: store.ReferralRow,
+  /** 'read' for a caseworker referring on from their own case (the case service has checked it holds this contact). */
+  contactAccess: 'update' | 'read' = 'update',
+) {
   requirePermission(actor, 'referral:create');
-  const contactRow = await loadContact(tx, actor, contactId, 'update', 'referral.create');
+  const contactRow = await loadContact(tx, actor, contactId, contactAccess, 'referral.create');
   const contact = contactView(contactRow);
   const errors: FieldError[] = [];
   if (input.consent !== 'given' && !input.lawfulBasis) {
@@ -115,7 +125,18 @@ export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, inp
       errors.push({ field: `/referrals/${i}/reason`, message: 'is required for a service the pathways did not propose' });
       continue;
     }
-    chosen.push({ service, ruleId: proposal?.ruleId ?? null, reason: choice.reason ?? null });
+    if (choice.unitType) {
+      const vacancy = service.vacancies.find((v) => v.unitType === choice.unitType && v.available > 0);
+      if (service.kind !== 'safe_accommodation') {
+        errors.push({ field: `/referrals/${i}/unitType`, message: 'is only for safe accommodation' });
+        continue;
+      }
+      if (!vacancy) {
+        errors.push({ field: `/referrals/${i}/unitType`, message: `${service.name} has no ${choice.unitType.replace(/_/g, ' ')} vacancy` });
+        continue;
+      }
+    }
+    chosen.push({ service, ruleId: proposal?.ruleId ?? null, reason: choice.reason ?? null, unitType: choice.unitType ?? null });
   }
   if (errors.length > 0) throw new Invalid(errors);
   if (input.decidedBy) {
@@ -134,7 +155,7 @@ export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, inp
   const inserted = await tx
     .insertInto('referrals')
     .values(
-      chosen.map(({ service, ruleId, reason }) => {
+      chosen.map(({ service, ruleId, reason, unitType }) => {
         const due = deadlinesFor(service, level, now);
         return {
           partnership_id: actor.partnershipId,
@@ -154,6 +175,7 @@ export async function sendReferrals(tx: Tx, actor: Actor, contactId: string, inp
           acknowledge_due_at: new Date(due.acknowledgeBy),
           first_contact_due_at: new Date(due.firstContactBy),
           replaces_referral_id: replaces?.id ?? null,
+          unit_type: unitType,
         };
       }),
     )
@@ -346,6 +368,10 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
   await audit(tx, actor, { action: 'referral.transition', recordType: 'referral', recordId: id, details: { from: current, to: target } });
   // An accepted referral opens a case for the person at the receiving organisation, or joins its open one.
   const caseId = target === 'accepted' ? await openOrJoinCase(tx, actor, row) : row.case_id;
+  // Accepted onto a group programme: a place on the next course with room, or the waiting list.
+  if (target === 'accepted' && caseId && (await getService(tx, actor, row.service_id)).kind === 'recovery_programme') {
+    await joinProgramme(tx, actor, caseId, row.service_id, row.id);
+  }
   return toView({ ...row, ...changes, case_id: caseId }, now);
 }
 
