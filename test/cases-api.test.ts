@@ -74,6 +74,14 @@ describe('repeat recognition', () => {
     expect(toAnother.status).toBe(409);
   });
 
+  it('finds a known person by phone number alone, however the number is written', async () => {
+    const first = await contactAbout({ name: 'Dani Phone', phones: ['07700 900432'] });
+    const known = (await as('handler').post(`/api/v1/contacts/${first}/person`)).body.linkedPerson;
+    const again = await contactAbout({ phones: ['+44 7700 900432'] });
+    const matches = await as('handler').get(`/api/v1/contacts/${again}/matches`);
+    expect(matches.body.candidates).toEqual([expect.objectContaining({ person: expect.objectContaining({ id: known.id }), reasons: ['same phone number'] })]);
+  });
+
   it('refuses a decision on a person who is not a candidate of the partnership, naming the field', async () => {
     const id = await contactAbout({ name: 'Sam Nobody' });
     const answer = await as('handler').post(`/api/v1/contacts/${id}/matches`, { personId: '00000000-0000-4000-8000-000000000000', decision: 'confirmed' });

@@ -237,6 +237,22 @@ describe('the number, through Twilio webhooks', () => {
     }
   });
 
+  it('raises the perpetrator alert for a number a caseworker recorded on a case\'s alleged perpetrator', async () => {
+    const handler = t.client.as(demoToken('handler@castlebrook.example'));
+    const idva = t.client.as(demoToken('idva@castlebrook.example'));
+    const contact = await handler.post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { name: 'Case Alert' } });
+    const services = (await handler.get('/api/v1/services')).body as Array<{ id: string; name: string }>;
+    const idvaService = services.find((s) => s.name === 'IDVA service')!;
+    const sent = await handler.post(`/api/v1/contacts/${contact.body.id}/referrals`, { referrals: [{ serviceId: idvaService.id, reason: 'test' }], consent: 'given' });
+    const accepted = await idva.post(`/api/v1/referrals/${sent.body.referrals[0].id}/transitions`, { to: 'accepted' });
+    expect((await idva.post(`/api/v1/cases/${accepted.body.caseId}/perpetrators`, { relationship: 'former_partner', phones: ['+44 7700 900777'] })).status).toBe(201);
+    const call = newCall('+447700900777');
+    await twilioPost('voice', call);
+    expect((await callRow(call.CallSid)).perpetrator_alert).toBe(true);
+    const audited = await t.database.db.selectFrom('audit_events').select('record_id').where('action', '=', 'case.perpetrator_number_match').execute();
+    expect(audited.map((a) => a.record_id)).toContain(contact.body.id);
+  });
+
   it('rings on-duty handlers; the one who answers has the call, and its contact screen pops up for them', async () => {
     await setHours(ALWAYS);
     // The handler goes on duty in the staff app, with the phone to ring.

@@ -3,6 +3,7 @@
  * per episode of support, and the work on it. A case is seen and changed only by its own
  * organisation; notes a worker marks sensitive never leave it.
  */
+import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import { Conflict, Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
 import { toJson } from '../../lib/json.js';
@@ -375,7 +376,7 @@ export async function casePerpetratorNumberMatches(tx: Tx, actor: Actor, number:
     .select('r.contact_id')
     .distinct()
     .where('cp.partnership_id', '=', actor.partnershipId)
-    .where('cp.phone_digits', '@>', [digits])
+    .where(sql<boolean>`${digits} = any(cp.phone_digits)`)
     .execute();
   if (rows.length > 0) await audit(tx, actor, rows.map((r) => ({ action: 'case.perpetrator_number_match', recordType: 'contact', recordId: r.contact_id })));
   return rows.map((r) => r.contact_id);
