@@ -123,6 +123,20 @@ describe('cases', () => {
     expect((await as('caseworkerB').get('/api/v1/cases')).body.map((c: { id: string }) => c.id)).not.toContain(caseId);
   });
 
+  it("keeps the person's other names and identifiers, and recognises them by another name", async () => {
+    const contact = await contactAbout({ name: 'Kim Original', dateOfBirth: '1984-04-04' });
+    const caseId = await acceptedCase(contact, 'IDVA service', 'caseworkerA');
+    const patched = await as('caseworkerA').patch(`/api/v1/cases/${caseId}/person`, { otherNames: ['Kimberley Maiden'], identifiers: { nhs_number: '999 000 0000' } });
+    expect(patched.status).toBe(200);
+    expect(patched.body).toMatchObject({ otherNames: ['Kimberley Maiden'], identifiers: { nhs_number: '999 000 0000' } });
+    expect((await as('caseworkerB').get(`/api/v1/cases/${caseId}/person`)).status).toBe(404);
+    const bad = await as('caseworkerA').patch(`/api/v1/cases/${caseId}/person`, { dateOfBirth: '2999-01-01' });
+    expect(bad.body.errors).toEqual([expect.objectContaining({ field: '/dateOfBirth' })]);
+    const again = await contactAbout({ name: 'Kimberley Maiden' });
+    const matches = await as('handler').get(`/api/v1/contacts/${again}/matches`);
+    expect(matches.body.candidates[0]).toMatchObject({ person: { id: patched.body.id }, reasons: ['same name'] });
+  });
+
   it('a second accepted referral for the same person joins the open case', async () => {
     const first = await contactAbout({ name: 'Jo Rejoin', dateOfBirth: '1979-09-09' }, 11);
     const caseId = await acceptedCase(first, 'Community outreach', 'caseworkerA');

@@ -18,6 +18,8 @@ import {
   NewOutcome,
   NewSafetyPlan,
   NoteView,
+  PersonPatch,
+  PersonView,
   SafetyPlanView,
   TaskView,
   TimelineEntry,
@@ -71,6 +73,21 @@ export const caseRoutes: RoutePlugin = async (app) => {
     '/cases/:id',
     { config: { permission: 'case:read' }, schema: { tags, summary: 'One case of your organisation', params: IdParams, response: responses(CaseView) } },
     async (request) => asActor(request, (tx, actor) => service.getCase(tx, actor, request.params.id)),
+  );
+
+  app.get(
+    '/cases/:id/person',
+    { config: { permission: 'case:read' }, schema: { tags, summary: "The case's person, with identifiers", params: IdParams, response: responses(PersonView) } },
+    async (request) => asActor(request, (tx, actor) => service.personOfCase(tx, actor, request.params.id)),
+  );
+
+  app.patch(
+    '/cases/:id/person',
+    {
+      config: { permission: 'case:write' },
+      schema: { tags, summary: 'Correct or add to what is known of the person (other names, identifiers, numbers)', params: IdParams, body: PersonPatch, response: responses(PersonView) },
+    },
+    async (request) => asActor(request, (tx, actor) => service.updatePerson(tx, actor, request.params.id, request.body)),
   );
 
   app.get(

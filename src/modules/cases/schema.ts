@@ -1,5 +1,5 @@
 import { Type, type Static } from 'typebox';
-import { IsoDate, Nullable, PhoneNumber, StringEnum, Uuid } from '../../lib/schema.js';
+import { IsoDate, Nullable, PhoneNumber, Postcode, StringEnum, Uuid } from '../../lib/schema.js';
 
 const Text = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
@@ -31,6 +31,28 @@ export const PersonSummary = Type.Object({
 });
 
 export const KnownTo = Type.Object({ organisationId: Uuid, organisationName: Type.String(), caseState: Type.String() });
+
+export const PersonPatch = Type.Object(
+  {
+    name: Type.Optional(Text(120)),
+    otherNames: Type.Optional(Type.Array(Text(120), { maxItems: 10, description: 'Previous names, aliases, other spellings' })),
+    dateOfBirth: Type.Optional(IsoDate),
+    gender: Type.Optional(StringEnum(['female', 'male', 'non_binary', 'other', 'not_known'] as const)),
+    postcode: Type.Optional(Postcode),
+    phones: Type.Optional(Type.Array(PhoneNumber, { maxItems: 5 })),
+    identifiers: Type.Optional(
+      Type.Record(Type.String({ pattern: '^[a-z_]{2,30}$' }), Text(60), { description: 'e.g. nhs_number, police_reference, local_authority_id' }),
+    ),
+  },
+  { additionalProperties: false, minProperties: 1 },
+);
+export type PersonPatch = Static<typeof PersonPatch>;
+
+export const PersonView = Type.Object({
+  ...PersonSummary.properties,
+  phoneDigits: Type.Array(Type.String()),
+  identifiers: Type.Record(Type.String(), Type.String()),
+});
 
 export const MatchView = Type.Object(
   {

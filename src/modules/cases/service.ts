@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import { Conflict, Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
 import { toJson } from '../../lib/json.js';
-import { phoneDigits } from '../../lib/schema.js';
+import { normalisePostcode, phoneDigits } from '../../lib/schema.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { findHub } from '../access/store.js';
@@ -25,6 +25,7 @@ import type {
   NewNote,
   NewOutcome,
   NewSafetyPlan,
+  PersonPatch,
   TimelineEntry,
 } from './schema.js';
 import * as store from './store.js';
@@ -308,6 +309,42 @@ export async function getCase(tx: Tx, actor: Actor, id: string): Promise<CaseVie
 
 function checkNotFuture(date: string | undefined, field: string, errors: FieldError[]) {
   if (date !== undefined && date > today()) errors.push({ field, message: 'must not be in the future' });
+}
+
+/** The person of a case, identifiers included (for the case's own organisation). */
+export async function personOfCase(tx: Tx, actor: Actor, caseId: string) {
+  const row = await loadCase(tx, actor, caseId, false, 'person.read');
+  const person = (await store.findPerson(tx, row.person_id))!;
+  await audit(tx, actor, { action: 'person.read', recordType: 'person', recordId: person.id, details: { caseId } });
+  return { ...personSummary(person), phoneDigits: person.phone_digits, identifiers: person.identifiers };
+}
+
+/** Corrects or adds to what is known of the case's person: other names, identifiers, numbers (matching uses them). */
+export async function updatePerson(tx: Tx, actor: Actor, caseId: string, patch: PersonPatch) {
+  const row = await loadCase(tx, actor, caseId, true, 'person.update');
+  const errors: FieldError[] = [];
+  checkNotFuture(patch.dateOfBirth, '/dateOfBirth', errors);
+  if (errors.length > 0) throw new Invalid(errors);
+  const current = (await store.findPerson(tx, row.person_id))!;
+  const name = patch.name ?? current.name;
+  const otherNames = patch.otherNames ?? current.other_names;
+  await tx
+    .updateTable('people')
+    .set({
+      name,
+      other_names: otherNames,
+      search_name: store.searchName([name, ...otherNames]),
+      ...(patch.dateOfBirth !== undefined ? { date_of_birth: patch.dateOfBirth } : {}),
+      ...(patch.gender !== undefined ? { gender: patch.gender } : {}),
+      ...(patch.postcode !== undefined ? { postcode: normalisePostcode(patch.postcode) } : {}),
+      ...(patch.phones !== undefined ? { phone_digits: [...new Set(patch.phones.map(phoneDigits))] } : {}),
+      ...(patch.identifiers !== undefined ? { identifiers: toJson(patch.identifiers) } : {}),
+      updated_at: new Date(),
+    })
+    .where('id', '=', row.person_id)
+    .execute();
+  await audit(tx, actor, { action: 'person.update', recordType: 'person', recordId: row.person_id, details: { caseId, fields: Object.keys(patch).sort() } });
+  return personOfCase(tx, actor, caseId);
 }
 
 export async function addHouseholdMember(tx: Tx, actor: Actor, caseId: string, input: HouseholdMember) {
