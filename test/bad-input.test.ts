@@ -10,8 +10,12 @@ let t: TestApp;
 let p: Partnership;
 let contactId: string;
 let serviceId: string;
+let caseId: string;
 
-const TABLES = ['contacts', 'contact_shares', 'risk_assessments', 'services', 'questionnaire_definitions', 'audit_events', 'organisations', 'users'];
+const TABLES = [
+  'contacts', 'contact_shares', 'risk_assessments', 'services', 'questionnaire_definitions', 'audit_events', 'organisations', 'users', 'referrals',
+  'people', 'cases', 'household_members', 'case_perpetrators', 'case_notes', 'case_actions', 'safety_plans', 'outcome_measures', 'programme_courses', 'programme_places',
+];
 
 /** This partnership's rows in every table (other test files may share the database). */
 async function snapshot(): Promise<Record<string, unknown>> {
@@ -37,6 +41,9 @@ beforeAll(async () => {
   });
   expect(service.status).toBe(201);
   serviceId = service.body.id;
+  const referral = await handler.post(`/api/v1/contacts/${contactId}/referrals`, { referrals: [{ serviceId, reason: 'test' }], consent: 'given' });
+  caseId = (await t.client.as(p.users.caseworkerA.token).post(`/api/v1/referrals/${referral.body.referrals[0].id}/transitions`, { to: 'accepted' })).body.caseId;
+  expect(caseId).toEqual(expect.any(String));
 });
 afterAll(() => t.close());
 
@@ -85,6 +92,19 @@ const cases: Case[] = [
   { name: 'service of an unknown kind', method: 'POST', path: () => '/api/v1/services', body: () => ({ organisationId: p.orgs.providerA, name: 'x', kind: 'magic', riskLevels: ['high'] }), status: 400, field: '/kind', persona: 'coordinator' },
   { name: 'service with ages the wrong way round', method: 'POST', path: () => '/api/v1/services', body: () => ({ organisationId: p.orgs.providerA, name: 'x', kind: 'outreach', riskLevels: ['high'], minAge: 18, maxAge: 16 }), status: 422, field: '/maxAge', persona: 'coordinator' },
   { name: 'vacancies on a service that is not accommodation', method: 'PATCH', path: () => `/api/v1/services/${serviceId}/capacity`, body: { vacancies: [{ unitType: 'single', available: 1, acceptsNoRecourse: false }] }, status: 422, field: '/vacancies', persona: 'coordinator' },
+  { name: 'note without a body', method: 'POST', path: () => `/api/v1/cases/${caseId}/notes`, body: { sensitive: true }, status: 400, field: '/body', persona: 'caseworkerA' },
+  { name: 'note marked sensitive with a word', method: 'POST', path: () => `/api/v1/cases/${caseId}/notes`, body: { body: 'x', sensitive: 'very' }, status: 400, field: '/sensitive', persona: 'caseworkerA' },
+  { name: 'action without a due date', method: 'POST', path: () => `/api/v1/cases/${caseId}/actions`, body: { title: 'Call back' }, status: 400, field: '/dueOn', persona: 'caseworkerA' },
+  { name: 'action owned by another organisation', method: 'POST', path: () => `/api/v1/cases/${caseId}/actions`, body: () => ({ title: 'Call back', dueOn: '2030-01-01', ownerId: p.users.caseworkerB.id }), status: 422, field: '/ownerId', persona: 'caseworkerA' },
+  { name: 'household member of an unknown relationship', method: 'POST', path: () => `/api/v1/cases/${caseId}/household`, body: { relationship: 'lodger' }, status: 400, field: '/relationship', persona: 'caseworkerA' },
+  { name: 'perpetrator with a bad number', method: 'POST', path: () => `/api/v1/cases/${caseId}/perpetrators`, body: { relationship: 'former_partner', phones: ['ring him'] }, status: 400, field: '/phones/0', persona: 'caseworkerA' },
+  { name: 'outcome missing an abuse type', method: 'POST', path: () => `/api/v1/cases/${caseId}/outcomes`, body: { stage: 'intake', abuse: {}, feelingSafe: 5, wellbeing: 5 }, status: 400, field: '/abuse/physical', persona: 'caseworkerA' },
+  { name: 'safety plan from an unknown template', method: 'POST', path: () => `/api/v1/cases/${caseId}/safety-plans`, body: { templateId: '00000000-0000-4000-8000-000000000000', sections: { immediate_steps: 'x' }, reviewOn: '2030-01-01' }, status: 422, field: '/templateId', persona: 'caseworkerA' },
+  { name: 'closing for an unknown reason', method: 'POST', path: () => `/api/v1/cases/${caseId}/close`, body: { reason: 'bored' }, status: 400, field: '/reason', persona: 'caseworkerA' },
+  { name: 'a match decision of maybe', method: 'POST', path: () => `/api/v1/contacts/${contactId}/matches`, body: { personId: '00000000-0000-4000-8000-000000000000', decision: 'maybe' }, status: 400, field: '/decision' },
+  { name: 'refuge referral without a unit', method: 'POST', path: () => `/api/v1/cases/${caseId}/refuge-referrals`, body: () => ({ serviceId, consent: 'given' }), status: 400, field: '/unitType', persona: 'caseworkerA' },
+  { name: 'course with no places', method: 'POST', path: () => `/api/v1/services/${serviceId}/courses`, body: { title: 'Group', startsOn: '2030-01-07', sessions: 10, places: 0 }, status: 400, field: '/places', persona: 'managerA' },
+  { name: 'vacancy search for minus one child', method: 'GET', path: () => '/api/v1/accommodation/vacancies?children=-1', status: 400, field: 'query/children', persona: 'caseworkerA' },
   { name: 'wording missing a question', method: 'PUT', path: () => '/api/v1/questionnaires/dash-ric/wording', body: { source: 'licensed copy', questions: { q01: 'x' } }, status: 400, field: '/questions/q02', persona: 'coordinator' },
 ];
 
