@@ -1,4 +1,5 @@
 /** Words for the codes the pages show, and the radio/checkbox items built from them. */
+import { ABUSE_TYPES, CLOSURE_REASONS, FREQUENCIES, HOUSEHOLD_RELATIONSHIPS, PERPETRATOR_RELATIONSHIPS, SEVERITIES } from '../modules/cases/schema.js';
 import { DECLINE_REASONS, CLOSE_REASONS } from '../modules/referrals/lifecycle.js';
 
 export interface Item {
@@ -110,3 +111,51 @@ export const ITEMS = {
   decline: DECLINE_ITEMS,
   close: CLOSE_ITEMS,
 };
+
+/** Cases: words for the codes of src/modules/cases/schema.ts, typed so a new code cannot go without words. */
+const itemsOf = <T extends string>(codes: readonly T[], words: Record<T, string>): Item[] => codes.map((value) => ({ value, text: words[value] }));
+
+export const CASE_CLOSURE_ITEMS = itemsOf(CLOSURE_REASONS, {
+  support_completed: 'Support completed',
+  disengaged: 'They stopped engaging',
+  moved_out_of_area: 'Moved out of the area',
+  transferred: 'Transferred to another service',
+  declined_support: 'They declined support',
+  no_longer_safe_to_contact: 'No longer safe to contact',
+  died: 'Died',
+  other: 'Other',
+});
+
+export const HOUSEHOLD_RELATIONSHIP_ITEMS = itemsOf(HOUSEHOLD_RELATIONSHIPS, {
+  child: 'Child',
+  stepchild: 'Stepchild',
+  grandchild: 'Grandchild',
+  adult_family_member: 'Adult family member',
+  other: 'Other',
+});
+
+export const PERPETRATOR_RELATIONSHIP_ITEMS = itemsOf(PERPETRATOR_RELATIONSHIPS, {
+  current_partner: 'Current partner',
+  former_partner: 'Former partner',
+  family_member: 'Family member',
+  household_member: 'Someone else in the household',
+  other: 'Other',
+  not_known: 'Not known',
+});
+
+export const ABUSE_TYPE_ITEMS = itemsOf(ABUSE_TYPES, {
+  physical: 'Physical abuse',
+  sexual: 'Sexual abuse',
+  emotional: 'Emotional or psychological abuse',
+  coercive_control: 'Coercive control',
+  economic: 'Economic abuse',
+  stalking: 'Stalking or harassment',
+  online: 'Online abuse',
+});
+
+export const FREQUENCY_ITEMS = itemsOf(FREQUENCIES, { none: 'Not at all', once: 'Once', monthly: 'About monthly', weekly: 'About weekly', daily: 'Daily or almost daily' });
+export const SEVERITY_ITEMS = itemsOf(SEVERITIES, { none: 'None', low: 'Low', medium: 'Medium', high: 'High' });
+export const OUTCOME_STAGE_ITEMS: Item[] = [
+  { value: 'intake', text: 'At intake (the start of support)' },
+  { value: 'exit', text: 'At exit (the end of support)' },
+];

@@ -15,10 +15,11 @@ import type { FastifyInstance } from 'fastify';
 import nunjucks from 'nunjucks';
 import qs from 'qs';
 import { ROOT, stylesheet } from './assets.js';
-import { setUpWebErrors } from './render.js';
+import { mojDateInLondon, setUpWebErrors } from './render.js';
 import { setUpSessions } from './session.js';
 import { accountPages } from './pages/account.js';
 import { callPages } from './pages/calls.js';
+import { casePages } from './pages/cases.js';
 import { contactPages } from './pages/contacts.js';
 import { referralPages } from './pages/referrals.js';
 import { coordinatorPages } from './pages/coordinator.js';
@@ -67,6 +68,8 @@ export async function webApp(app: FastifyInstance): Promise<void> {
       onConfigure: (env: nunjucks.Environment) => {
         const filters = require('@ministryofjustice/frontend/moj/filters/all.js')() as Record<string, (...args: unknown[]) => unknown>;
         for (const [name, filter] of Object.entries(filters)) env.addFilter(name, filter);
+        // Times on the timeline as people in the partnership read them (the server runs in UTC).
+        env.addFilter('mojDate', mojDateInLondon);
       },
     },
     production: process.env.NODE_ENV !== 'development',
@@ -93,6 +96,7 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(callPages);
   await app.register(contactPages);
   await app.register(referralPages);
+  await app.register(casePages);
   await app.register(coordinatorPages);
   await app.register(directoryPages);
   await app.register(doorPages);

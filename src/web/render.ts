@@ -28,6 +28,7 @@ export function navigationFor(staff: SessionActor, path: string): NavItem[] {
   }
   if (can(staff, 'contact:read')) items.push({ text: 'Contacts', href: '/contacts' });
   if (can(staff, 'referral:act') && !can(staff, 'escalation:read')) items.push({ text: 'Inbox', href: '/inbox' });
+  if (can(staff, 'case:read')) items.push({ text: 'Cases', href: '/cases' });
   if (can(staff, 'escalation:read')) items.push({ text: 'Queues', href: '/queues' }, { text: 'Forecast', href: '/forecast' });
   if (can(staff, 'directory:manage')) items.push({ text: 'Directory', href: '/directory' });
   if (can(staff, 'pathways:manage')) items.push({ text: 'Rules', href: '/rules' });
@@ -58,6 +59,44 @@ const londonFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London
 /** An ISO instant as people in the partnership read it: "24 Nov 2026, 21:55". */
 export function londonTime(iso: string | null | undefined): string {
   return iso ? londonFormat.format(new Date(iso)) : '—';
+}
+
+const londonParts = new Intl.DateTimeFormat('en-GB', {
+  timeZone: 'Europe/London',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  hour: 'numeric',
+  minute: '2-digit',
+  hourCycle: 'h12',
+});
+
+/**
+ * MOJ Frontend's `mojDate` filter (used by its timeline) in Europe/London: its own formats
+ * with moment in the server's time zone, which is UTC on our machines.
+ */
+export function mojDateInLondon(timestamp: unknown, type?: string): unknown {
+  if (typeof timestamp !== 'string' && !(timestamp instanceof Date)) return timestamp;
+  const instant = new Date(timestamp);
+  if (Number.isNaN(instant.getTime())) return timestamp;
+  const part = Object.fromEntries(londonParts.formatToParts(instant).map((p) => [p.type, p.value])) as Record<string, string>;
+  const date = `${part.day} ${part.month} ${part.year}`;
+  const shortDate = `${part.day} ${part.month!.slice(0, 3)} ${part.year}`;
+  const time = `${part.hour}${part.minute === '00' ? '' : `:${part.minute}`}${(part.dayPeriod ?? '').toLowerCase().replace(/\./g, '')}`;
+  switch (type) {
+    case 'datetime':
+      return `${date} at ${time}`;
+    case 'shortdatetime':
+      return `${shortDate} at ${time}`;
+    case 'date':
+      return date;
+    case 'shortdate':
+      return shortDate;
+    case 'time':
+      return time;
+    default:
+      return timestamp;
+  }
 }
 
 export interface FormErrors {

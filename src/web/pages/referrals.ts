@@ -6,6 +6,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asActor, IdParams } from '../../http/route-kit.js';
 import { Conflict, Invalid } from '../../lib/errors.js';
+import { can } from '../../modules/access/actor.js';
 import { listServices } from '../../modules/directory/service.js';
 import { allowedFrom, MOVED_BY, type ReferralState } from '../../modules/referrals/lifecycle.js';
 import { ATTEMPT_CHANNELS, unsafeChannelReason } from '../../modules/referrals/safe-channels.js';
@@ -32,6 +33,7 @@ export async function referralPages(app: FastifyInstance): Promise<void> {
       pkg: await referrals.getReferral(tx, actor, id),
       services: await listServices(tx, actor, {}),
       organisationId: actor.organisationId,
+      mayOpenCases: can(actor, 'case:read'),
     }));
     const { pkg } = data;
     const state = pkg.referral.state as ReferralState;
@@ -43,6 +45,8 @@ export async function referralPages(app: FastifyInstance): Promise<void> {
       ...pkg,
       moves,
       receiver,
+      // Only the receiving organisation holds the case an accepted referral opened or joined.
+      caseLink: receiver && data.mayOpenCases && Boolean(pkg.referral.caseId),
       canAttempt: receiver && ['accepted', 'first_contact_attempted', 'engaged'].includes(state),
       channelItems: safeChannels.map((value) => ({ value, text: ATTEMPT_CHANNEL_LABELS[value] })),
       outcomeItems: OUTCOME_ITEMS,

@@ -81,3 +81,9 @@ if (document.querySelector('[data-live-poll]')) {
   };
   setTimeout(poll, 1000);
 }
+
+// The printable safety plan's Print button (without JavaScript the page says how to print).
+for (const button of document.querySelectorAll('[data-print]')) {
+  button.hidden = false;
+  button.addEventListener('click', () => window.print());
+}
