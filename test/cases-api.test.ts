@@ -82,6 +82,20 @@ describe('repeat recognition', () => {
     expect(matches.body.candidates).toEqual([expect.objectContaining({ person: expect.objectContaining({ id: known.id }), reasons: ['same phone number'] })]);
   });
 
+  it('never matches a perpetrator seeking help against the people we support, nor offers them as a match', async () => {
+    const perpetrator = await as('handler').post('/api/v1/contacts', newContact({ callerType: 'perpetrator', person: { name: 'Drew Harmer', dateOfBirth: '1975-05-05' } }));
+    expect((await as('handler').get(`/api/v1/contacts/${perpetrator.body.id}/matches`)).status).toBe(409);
+    expect((await as('handler').post(`/api/v1/contacts/${perpetrator.body.id}/person`)).status).toBe(409);
+    const programme = await as('handler').post(`/api/v1/contacts/${perpetrator.body.id}/referrals`, { referrals: [{ serviceId: services['Turning Point behaviour-change programme'] }], consent: 'given' });
+    expect(programme.status).toBe(201);
+    const accepted = await as('caseworkerB').post(`/api/v1/referrals/${programme.body.referrals[0].id}/transitions`, { to: 'accepted' });
+    expect(accepted.status).toBe(200);
+    const person = await t.database.db.selectFrom('contacts as c').innerJoin('people as p', 'p.id', 'c.person_id').select('p.role').where('c.id', '=', perpetrator.body.id).executeTakeFirstOrThrow();
+    expect(person.role).toBe('perpetrator');
+    const victim = await contactAbout({ name: 'Drew Harmer', dateOfBirth: '1975-05-05' });
+    expect((await as('handler').get(`/api/v1/contacts/${victim}/matches`)).body.candidates).toEqual([]);
+  });
+
   it('refuses a decision on a person who is not a candidate of the partnership, naming the field', async () => {
     const id = await contactAbout({ name: 'Sam Nobody' });
     const answer = await as('handler').post(`/api/v1/contacts/${id}/matches`, { personId: '00000000-0000-4000-8000-000000000000', decision: 'confirmed' });

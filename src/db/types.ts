@@ -323,6 +323,7 @@ export interface PeopleTable {
   id: Generated<string>;
   partnership_id: string;
   organisation_id: string;
+  role: Generated<string>;
   name: string;
   other_names: string[];
   search_name: string;

@@ -4,13 +4,16 @@
 
 create extension if not exists pg_trgm;
 
--- A person (victim / survivor) known to the partnership. `search_name` holds every name
--- the person is known by, lower-cased, for trigram matching.
+-- A person known to the partnership: a victim / survivor, or someone seeking help with their
+-- own behaviour (a perpetrator programme's participant) — kept apart, so that one is never
+-- offered as a match for the other. `search_name` holds every name the person is known by,
+-- lower-cased, for trigram matching.
 create table people (
   id uuid primary key default gen_random_uuid(),
   partnership_id uuid not null references partnerships(id),
   -- the organisation that first recorded the person
   organisation_id uuid not null references organisations(id),
+  role text not null default 'victim' check (role in ('victim', 'perpetrator')),
   name text not null default '',
   other_names text[] not null default '{}',
   search_name text not null default '',

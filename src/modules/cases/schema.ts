@@ -196,6 +196,7 @@ export const CaseSummary = Type.Object({
   state: Type.String(),
   person: PersonSummary,
   caseworkerId: Nullable(Uuid),
+  caseworkerName: Nullable(Type.String()),
   openedAt: Type.String(),
   closedAt: Nullable(Type.String()),
 });
@@ -205,11 +206,11 @@ export const CaseView = Type.Object(
     ...CaseSummary.properties,
     closureReason: Nullable(Type.String()),
     closureNote: Nullable(Type.String()),
-    referrals: Type.Array(Type.Object({ id: Uuid, contactId: Uuid, serviceId: Uuid, state: Type.String() })),
+    referrals: Type.Array(Type.Object({ id: Uuid, contactId: Uuid, serviceId: Uuid, serviceName: Type.String(), state: Type.String() })),
     household: Type.Array(Type.Object({ id: Uuid, ...HouseholdMember.properties, livesWithPerson: Type.Boolean() })),
     perpetrators: Type.Array(Type.Object({ id: Uuid, ...CasePerpetrator.properties })),
     actions: Type.Array(
-      Type.Object({ id: Uuid, title: Type.String(), ownerId: Uuid, dueOn: Type.String(), doneAt: Nullable(Type.String()), overdue: Type.Boolean() }),
+      Type.Object({ id: Uuid, title: Type.String(), ownerId: Uuid, ownerName: Type.String(), dueOn: Type.String(), doneAt: Nullable(Type.String()), overdue: Type.Boolean() }),
     ),
     safetyPlan: Nullable(SafetyPlanView),
     outcomes: Type.Array(Type.Object({ id: Uuid, ...NewOutcome.properties, recordedAt: Type.String() })),

@@ -10,6 +10,7 @@ import { toJson } from '../../lib/json.js';
 import { normalisePostcode, phoneDigits } from '../../lib/schema.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
+import { hasPermission, isRole } from '../access/policy.js';
 import { findHub } from '../access/store.js';
 import { loadContact } from '../contacts/service.js';
 import { rank, scoreCandidate, type PersonFacts } from './matching.js';
@@ -90,10 +91,18 @@ function mayConsider(actor: Actor, hub: boolean, person: { organisation_id: stri
   return hub || person.organisation_id === actor.organisationId || known.some((k) => k.organisationId === actor.organisationId);
 }
 
+/** Repeat recognition is for victims: a perpetrator's contact is never matched against them, nor shown them. */
+function refusePerpetrator(contact: { caller_type: string }): void {
+  if (contact.caller_type === 'perpetrator') {
+    throw new Conflict('A contact from someone seeking help with their own behaviour is not matched against the people we support');
+  }
+}
+
 /** Candidate matches for the person a contact is about, ranked with reasons; the linked person if one is confirmed. */
 export async function matchesFor(tx: Tx, actor: Actor, contactId: string): Promise<MatchView> {
   requirePermission(actor, 'person:match');
   const contact = await loadContact(tx, actor, contactId, 'read', 'person.match');
+  refusePerpetrator(contact);
   const facts = factsOf(contact);
   const hub = await inHub(tx, actor);
   const rows = await store.findCandidates(tx, {
@@ -135,10 +144,11 @@ export async function matchesFor(tx: Tx, actor: Actor, contactId: string): Promi
 export async function decideMatch(tx: Tx, actor: Actor, contactId: string, input: MatchDecision): Promise<MatchView> {
   requirePermission(actor, 'person:match');
   const contact = await loadContact(tx, actor, contactId, 'read', 'person.decide', true);
+  refusePerpetrator(contact);
   const person = await store.findPerson(tx, input.personId);
   const hub = await inHub(tx, actor);
   const known = person ? ((await knownTo(tx, actor, [person.id], hub)).get(person.id) ?? []) : [];
-  if (!person || person.partnership_id !== actor.partnershipId || !mayConsider(actor, hub, person, known)) {
+  if (!person || person.partnership_id !== actor.partnershipId || person.role !== 'victim' || !mayConsider(actor, hub, person, known)) {
     throw Invalid.field('/personId', 'is not a person you can match this contact to');
   }
   if (input.decision === 'confirmed' && contact.person_id && contact.person_id !== person.id) {
@@ -164,14 +174,17 @@ export async function decideMatch(tx: Tx, actor: Actor, contactId: string, input
 export async function createPersonFromContact(tx: Tx, actor: Actor, contactId: string): Promise<MatchView> {
   requirePermission(actor, 'person:match');
   const contact = await loadContact(tx, actor, contactId, 'read', 'person.create', true);
+  refusePerpetrator(contact);
   if (contact.person_id) throw new Conflict('This contact is already linked to a person');
   await newPersonFor(tx, actor, contact);
   return matchesFor(tx, actor, contactId);
 }
 
-async function newPersonFor(tx: Tx, actor: Actor, contact: Parameters<typeof factsOf>[0] & { id: string }): Promise<string> {
+async function newPersonFor(tx: Tx, actor: Actor, contact: Parameters<typeof factsOf>[0] & { id: string; caller_type: string }): Promise<string> {
   const facts = factsOf(contact);
   const person = await store.insertPerson(tx, {
+    // Someone seeking help with their own behaviour is kept apart from victims, never matched to one.
+    role: contact.caller_type === 'perpetrator' ? 'perpetrator' : 'victim',
     partnershipId: actor.partnershipId,
     organisationId: actor.organisationId,
     name: facts.person.name ?? '',
@@ -239,6 +252,7 @@ function caseSummary(row: store.CaseRow) {
     state: row.state,
     person: { id: row.person_id, name: row.person_name, otherNames: row.person_other_names, dateOfBirth: row.person_dob, gender: row.person_gender, postcode: row.person_postcode },
     caseworkerId: row.caseworker_id,
+    caseworkerName: row.caseworker_name,
     openedAt: row.opened_at.toISOString(),
     closedAt: row.closed_at?.toISOString() ?? null,
   };
@@ -269,10 +283,16 @@ function planView(plan: NonNullable<Awaited<ReturnType<typeof store.latestPlan>>
 export async function getCase(tx: Tx, actor: Actor, id: string): Promise<CaseView> {
   const row = await loadCase(tx, actor, id, false, 'case.read');
   const [referrals, household, perpetrators, actions, plan, outcomes] = [
-    await tx.selectFrom('referrals').select(['id', 'contact_id', 'service_id', 'state']).where('case_id', '=', id).orderBy('created_at').execute(),
+    await tx
+      .selectFrom('referrals as r')
+      .innerJoin('services as s', 's.id', 'r.service_id')
+      .select(['r.id', 'r.contact_id', 'r.service_id', 's.name as service_name', 'r.state'])
+      .where('r.case_id', '=', id)
+      .orderBy('r.created_at')
+      .execute(),
     await tx.selectFrom('household_members').selectAll().where('case_id', '=', id).orderBy('created_at').execute(),
     await tx.selectFrom('case_perpetrators').selectAll().where('case_id', '=', id).orderBy('created_at').execute(),
-    await tx.selectFrom('case_actions').selectAll().where('case_id', '=', id).orderBy('due_on').execute(),
+    await tx.selectFrom('case_actions as a').innerJoin('users as u', 'u.id', 'a.owner_id').selectAll('a').select('u.name as owner_name').where('a.case_id', '=', id).orderBy('a.due_on').execute(),
     await store.latestPlan(tx, id),
     await tx.selectFrom('outcome_measures').selectAll().where('case_id', '=', id).orderBy('recorded_at').execute(),
   ];
@@ -281,7 +301,7 @@ export async function getCase(tx: Tx, actor: Actor, id: string): Promise<CaseVie
     ...caseSummary(row),
     closureReason: row.closure_reason,
     closureNote: row.closure_note,
-    referrals: referrals.map((r) => ({ id: r.id, contactId: r.contact_id, serviceId: r.service_id, state: r.state })),
+    referrals: referrals.map((r) => ({ id: r.id, contactId: r.contact_id, serviceId: r.service_id, serviceName: r.service_name, state: r.state })),
     household: household.map((h) => ({
       id: h.id,
       relationship: h.relationship as HouseholdMember['relationship'],
@@ -301,7 +321,7 @@ export async function getCase(tx: Tx, actor: Actor, id: string): Promise<CaseVie
       addresses: p.addresses,
       identifiers: p.identifiers,
     })),
-    actions: actions.map((a) => ({ id: a.id, title: a.title, ownerId: a.owner_id, dueOn: a.due_on, doneAt: a.done_at?.toISOString() ?? null, overdue: !a.done_at && a.due_on < today() })),
+    actions: actions.map((a) => ({ id: a.id, title: a.title, ownerId: a.owner_id, ownerName: a.owner_name, dueOn: a.due_on, doneAt: a.done_at?.toISOString() ?? null, overdue: !a.done_at && a.due_on < today() })),
     safetyPlan: plan ? planView(plan) : null,
     outcomes: outcomes.map((o) => ({ id: o.id, stage: o.stage as NewOutcome['stage'], abuse: o.abuse as NewOutcome['abuse'], feelingSafe: o.feeling_safe, wellbeing: o.wellbeing, recordedAt: o.recorded_at.toISOString() })),
   };
@@ -469,6 +489,13 @@ export async function listNotes(tx: Tx, actor: Actor, caseId: string) {
   return notes.map(noteView);
 }
 
+/** The people of the actor's organisation who can own a case's actions. */
+export async function colleagues(tx: Tx, actor: Actor) {
+  requirePermission(actor, 'case:write');
+  const users = await tx.selectFrom('users').select(['id', 'name', 'roles']).where('organisation_id', '=', actor.organisationId).where('status', '=', 'active').orderBy('name').execute();
+  return users.filter((u) => hasPermission(u.roles.filter(isRole), 'case:write')).map((u) => ({ id: u.id, name: u.name }));
+}
+
 export async function addAction(tx: Tx, actor: Actor, caseId: string, input: NewAction) {
   const row = await loadCase(tx, actor, caseId, true, 'case.action');
   const ownerId = input.ownerId ?? actor.userId;
@@ -493,7 +520,11 @@ export async function completeAction(tx: Tx, actor: Actor, caseId: string, actio
     .where('done_at', 'is', null)
     .returning('id')
     .executeTakeFirst();
-  if (!done) throw new NotFound('Open action on this case');
+  if (!done) {
+    const exists = await tx.selectFrom('case_actions').select('done_at').where('id', '=', actionId).where('case_id', '=', caseId).executeTakeFirst();
+    if (exists) throw new Conflict('This action is already done');
+    throw new NotFound('Action on this case');
+  }
   await audit(tx, actor, { action: 'case.action_done', recordType: 'case', recordId: caseId, details: { actionId } });
   return getCase(tx, actor, caseId);
 }
@@ -621,6 +652,7 @@ export async function tasks(tx: Tx, actor: Actor) {
     .where(({ eb, selectFrom }) => eb('s.version', '=', selectFrom('safety_plans as l').select(({ fn }) => fn.max('l.version').as('v')).whereRef('l.case_id', '=', 's.case_id')))
     .orderBy('s.review_on')
     .execute();
+  await audit(tx, actor, [...new Set([...actions.map((a) => a.case_id), ...reviews.map((r) => r.case_id)])].map((id) => ({ action: 'case.tasks', recordType: 'case', recordId: id })));
   return [
     ...actions.map((a) => ({ kind: 'action' as const, caseId: a.case_id, caseReference: a.reference, title: a.title, dueOn: a.due_on, overdue: a.due_on < now, actionId: a.id })),
     ...reviews.map((r) => ({ kind: 'safety_plan_review' as const, caseId: r.case_id, caseReference: r.reference, title: 'Review the safety plan', dueOn: r.review_on, overdue: r.review_on < now, actionId: null })),

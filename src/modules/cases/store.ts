@@ -34,14 +34,14 @@ export async function findCandidates(tx: Tx, q: MatchQuery): Promise<CandidateRo
   await sql`select set_config('pg_trgm.word_similarity_threshold', '0.4', true)`.execute(tx);
   const branches = [];
   if (q.name) {
-    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and ${q.name} <% search_name
+    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and ${q.name} <% search_name
       order by ${q.name} <<-> search_name limit ${q.limit})`);
   }
-  if (q.dateOfBirth) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and date_of_birth = ${q.dateOfBirth} limit ${q.limit})`);
+  if (q.dateOfBirth) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and date_of_birth = ${q.dateOfBirth} limit ${q.limit})`);
   if (q.phoneDigits.length > 0) {
-    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and phone_digits && ${q.phoneDigits}::text[] limit ${q.limit})`);
+    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and phone_digits && ${q.phoneDigits}::text[] limit ${q.limit})`);
   }
-  if (q.postcode) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and postcode = ${q.postcode} limit ${q.limit})`);
+  if (q.postcode) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and postcode = ${q.postcode} limit ${q.limit})`);
   if (branches.length === 0) return [];
   const { rows } = await sql<CandidateRow>`select p.id, p.organisation_id, p.name, p.other_names, p.date_of_birth, p.gender, p.postcode, p.phone_digits,
       word_similarity(${q.name}, p.search_name) as name_similarity
@@ -67,6 +67,7 @@ export function insertPerson(
     phoneDigits: string[];
     contactId: string;
     createdBy: string;
+    role: 'victim' | 'perpetrator';
   },
 ) {
   return tx
@@ -74,6 +75,7 @@ export function insertPerson(
     .values({
       partnership_id: values.partnershipId,
       organisation_id: values.organisationId,
+      role: values.role,
       name: values.name,
       other_names: values.otherNames,
       search_name: searchName([values.name, ...values.otherNames]),
@@ -140,7 +142,8 @@ export function selectCases(tx: Tx) {
     .selectFrom('cases as k')
     .innerJoin('people as p', 'p.id', 'k.person_id')
     .selectAll('k')
-    .select(['p.name as person_name', 'p.other_names as person_other_names', 'p.date_of_birth as person_dob', 'p.gender as person_gender', 'p.postcode as person_postcode']);
+    .leftJoin('users as w', 'w.id', 'k.caseworker_id')
+    .select(['w.name as caseworker_name', 'p.name as person_name', 'p.other_names as person_other_names', 'p.date_of_birth as person_dob', 'p.gender as person_gender', 'p.postcode as person_postcode']);
 }
 export type CaseRow = Awaited<ReturnType<ReturnType<typeof selectCases>['execute']>>[number];
 
