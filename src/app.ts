@@ -15,6 +15,7 @@ import { Problem } from './lib/schema.js';
 import { accessRoutes } from './modules/access/routes.js';
 import { accommodationRoutes } from './modules/accommodation/routes.js';
 import { caseRoutes } from './modules/cases/routes.js';
+import { maracRoutes } from './modules/marac/routes.js';
 import { programmeRoutes } from './modules/programmes/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
 import { directoryRoutes } from './modules/directory/routes.js';
@@ -85,6 +86,7 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(caseRoutes, { prefix: '/api/v1' });
   await app.register(accommodationRoutes, { prefix: '/api/v1' });
   await app.register(programmeRoutes, { prefix: '/api/v1' });
+  await app.register(maracRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
   await app.register(webApp);
   await app.register(twilioRoutes);

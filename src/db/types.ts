@@ -498,7 +498,64 @@ export interface ProgrammeAttendanceTable {
   recorded_at: CreatedAt;
 }
 
+export interface MaracMeetingsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  held_on: DateOnly;
+  capacity: number;
+  attending_organisation_ids: string[];
+  created_by: string;
+  created_at: CreatedAt;
+}
+
+export interface MaracReferralsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  contact_id: string;
+  risk_assessment_id: string | null;
+  criteria: string[];
+  reason: string | null;
+  referred_on: DateOnly;
+  referred_by: string;
+  referring_organisation_id: string;
+  repeat_of_id: string | null;
+  previous_referred_on: DateOnly | null;
+  meeting_id: string | null;
+  status: Generated<string>;
+  created_at: CreatedAt;
+}
+
+export interface MaracResearchTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  marac_referral_id: string;
+  summary: string;
+  recorded_by: string;
+  recorded_at: CreatedAt;
+}
+
+export interface MaracActionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  marac_referral_id: string;
+  description: string;
+  owner_name: string;
+  due_on: DateOnly;
+  done_at: Date | null;
+  done_by: string | null;
+  created_by: string;
+  created_at: CreatedAt;
+}
+
 export interface DB {
+  marac_meetings: MaracMeetingsTable;
+  marac_referrals: MaracReferralsTable;
+  marac_research: MaracResearchTable;
+  marac_actions: MaracActionsTable;
   programme_courses: ProgrammeCoursesTable;
   programme_places: ProgrammePlacesTable;
   programme_attendance: ProgrammeAttendanceTable;

@@ -51,6 +51,8 @@ export const PERMISSIONS = [
   'person:match',
   'case:read',
   'case:write',
+  'marac:read',
+  'marac:manage',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -59,13 +61,15 @@ const SPOC: Permission[] = ['contact:create', 'contact:update', 'contact:share',
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   call_handler: [...CASEWORK, ...SPOC, 'person:match'],
-  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'questionnaire:manage', 'directory:manage', 'pathways:manage'],
+  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'marac:read', 'questionnaire:manage', 'directory:manage', 'pathways:manage'],
   // Cases belong to the provider that supports the person (src/modules/cases/service.ts).
-  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'person:match', 'case:read', 'case:write'],
-  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write'],
-  marac_coordinator: [...CASEWORK, 'risk:assess', 'person:match'],
-  // A professional sees only what they referred (src/modules/contacts/access.ts).
-  referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read', 'referral:read'],
+  provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'person:match', 'case:read', 'case:write', 'marac:read'],
+  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write', 'marac:read'],
+  // Runs MARAC: referrals, meetings, lists, actions (src/modules/marac/service.ts).
+  marac_coordinator: [...CASEWORK, 'risk:assess', 'person:match', 'marac:read', 'marac:manage'],
+  // A professional sees only what they referred (src/modules/contacts/access.ts), and the
+  // lists of MARAC meetings their agency attends.
+  referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read', 'referral:read', 'marac:read'],
   // Aggregates only: never a person's record.
   commissioner: ['directory:read'],
   // Users, organisations and configuration; no case data by default.

@@ -13,6 +13,7 @@ import { audit } from '../access/audit.js';
 import { hasPermission, isRole } from '../access/policy.js';
 import { findHub } from '../access/store.js';
 import { loadContact } from '../contacts/service.js';
+import { recheckRepeat } from '../marac/service.js';
 import { rank, scoreCandidate, type PersonFacts } from './matching.js';
 import type {
   CaseListQuery,
@@ -165,6 +166,8 @@ export async function decideMatch(tx: Tx, actor: Actor, contactId: string, input
   await store.insertDecision(tx, { partnershipId: actor.partnershipId, contactId, personId: person.id, decision: input.decision, score, reasons, decidedBy: actor.userId });
   if (input.decision === 'confirmed') {
     await tx.updateTable('contacts').set({ person_id: person.id, updated_at: new Date(), updated_by: actor.userId }).where('id', '=', contactId).execute();
+    // Knowing who it is may show a MARAC referral to be a repeat.
+    await recheckRepeat(tx, contactId);
   }
   await audit(tx, actor, { action: `person.match_${input.decision}`, recordType: 'contact', recordId: contactId, details: { personId: person.id } });
   return matchesFor(tx, actor, contactId);

@@ -25,16 +25,25 @@ export interface CandidateRow {
   name_similarity: number;
 }
 
+/** The words of a name as person_name_keys() splits them (apostrophes dropped, split at anything not a letter). */
+export function nameWords(name: string): string[] {
+  return [...new Set(name.toLowerCase().replace(/'/g, '').split(/[^\p{L}]+/u).filter(Boolean))].slice(0, 4);
+}
+
 /**
- * Known people who share something with the contact's person: a name alike by trigrams
- * (the index answers `<%`), the date of birth, a phone number or the postcode. Each
- * branch is bounded and indexed, so this stays fast among millions of people.
+ * Known people who share something with the contact's person: a name whose every word is
+ * at most one edit from a word of theirs (any two words, when three or more are given —
+ * the index on person_name_keys answers it), the date of birth, a phone number or the
+ * postcode. Each branch is bounded and indexed, so this stays fast among millions of people.
  */
 export async function findCandidates(tx: Tx, q: MatchQuery): Promise<CandidateRow[]> {
-  await sql`select set_config('pg_trgm.word_similarity_threshold', '0.4', true)`.execute(tx);
   const branches = [];
-  if (q.name) {
-    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and ${q.name} <% search_name
+  const words = nameWords(q.name);
+  if (words.length > 0) {
+    const alike = (w: string) => sql`person_name_keys(search_name) && person_name_keys(${w})`;
+    const pairs = words.length < 3 ? [words] : words.flatMap((a, i) => words.slice(i + 1).map((b) => [a, b]));
+    const name = sql.join(pairs.map((pair) => sql`(${sql.join(pair.map(alike), sql` and `)})`), sql` or `);
+    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and (${name})
       order by ${q.name} <<-> search_name limit ${q.limit})`);
   }
   if (q.dateOfBirth) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and date_of_birth = ${q.dateOfBirth} limit ${q.limit})`);

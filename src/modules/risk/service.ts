@@ -11,6 +11,7 @@ import type { Answer, QuestionnaireDefinition } from './definition.js';
 import type { AssessmentView, NewAssessment, OfficialWording } from './schema.js';
 import { score, thresholdsFrom, type RiskLevel } from './scoring.js';
 import * as store from './store.js';
+import { referIfHighRisk } from '../marac/service.js';
 
 async function currentDefinition(tx: Tx, partnershipId: string) {
   const row = await store.latestDefinition(tx, partnershipId, DASH_RIC_CODE);
@@ -80,6 +81,8 @@ export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, 
     supersedes_id: previous?.id ?? null,
     assessed_by: actor.userId,
   });
+  // Every high-risk contact goes to MARAC, once (issue 8).
+  await referIfHighRisk(tx, actor, contactId, { id: created.id, level: result.level, reasons: result.reasons });
   await audit(tx, actor, {
     action: 'risk.assess',
     recordType: 'risk_assessment',

@@ -1,0 +1,7 @@
+import { tz } from '@date-fns/tz';
+import { format } from 'date-fns';
+
+/** The calendar date (YYYY-MM-DD) of an instant in Europe/London, where the partnership works. */
+export function londonDate(instant: Date): string {
+  return format(instant, 'yyyy-MM-dd', { in: tz('Europe/London') });
+}
