@@ -15,11 +15,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import Fastify from 'fastify';
-import { sql } from 'kysely';
 import pg from 'pg';
-import { openDatabase, type Database } from '../../src/db/connect.js';
-import { migrate } from '../../src/db/migrate.js';
+import { openDatabase } from '../../src/db/connect.js';
 import { DASH_RIC_QUESTION_IDS } from '../../src/modules/risk/dash-ric.js';
 import { demoToken } from '../../src/seed/demo.js';
 
@@ -146,16 +143,7 @@ function report(label: string, result: RunResult): void {
 function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   // SPOC_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
   const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, 'serve'], { env: { ...process.env, ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += String(chunk);
-      const match = /spoc is running at (\S+)/.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`spoc exited with ${code}`)));
-  });
+  return startServer([...nodeArgs, BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, /spoc is running at (\S+)/);
 }
 
 async function seed(env: Record<string, string>): Promise<void> {
@@ -186,22 +174,43 @@ async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
   return perFlow;
 }
 
-/** The ceiling: a bare Fastify route making `trips` sequential round-trips to the same database. */
-async function ceiling(database: Database, trips: number, concurrency: number, rate: number | null): Promise<RunResult> {
-  const app = Fastify();
-  app.get('/ceiling', async () => {
-    for (let i = 0; i < trips; i += 1) await sql`select ${i}::int as i`.execute(database.db);
-    return { ok: true };
+/** Starts a process and waits for the line that gives its URL. */
+function startServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const match = ready.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.at(-1)} exited with ${code}`)));
   });
-  const url = await app.listen({ port: 0, host: '127.0.0.1' });
-  const result = await load(async () => {
-    const start = performance.now();
-    const response = await fetch(`${url}/ceiling`);
-    await response.json();
-    return { 'create contact': performance.now() - start };
-  }, concurrency, rate);
-  await app.close();
-  return result;
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
+
+/**
+ * The ceiling: a bare Fastify route making `trips` sequential round-trips to the same
+ * database, in a process of its own (bench/flow/ceiling-server.ts), loaded by the same
+ * client as spoc was.
+ */
+async function ceiling(env: Record<string, string>, trips: number, concurrency: number): Promise<RunResult> {
+  const { child, url } = await startServer(['--import', 'tsx', path.resolve('bench/flow/ceiling-server.ts')], { ...env, CEILING_TRIPS: String(trips) }, /ceiling at (\S+)/);
+  try {
+    return await load(async () => {
+      const start = performance.now();
+      const response = await fetch(`${url}/ceiling`);
+      await response.json();
+      return { 'create contact': performance.now() - start };
+    }, concurrency, null);
+  } finally {
+    await stop(child);
+  }
 }
 
 async function main(): Promise<void> {
@@ -237,15 +246,11 @@ async function main(): Promise<void> {
       report('spoc, as fast as the handlers go', await load((n) => flow(url, n), CONCURRENCY, null));
       report(`spoc, paced at ${RATE} flows/s`, await load((n) => flow(url, n), Math.max(CONCURRENCY, 64), RATE));
     } finally {
-      child.kill('SIGTERM');
-      await new Promise((resolve) => child.on('exit', resolve));
+      await stop(child);
     }
     // The ceiling runs on the same database, with spoc stopped (PGlite allows one process).
-    const database = kind === 'postgres' ? await openDatabase({ kind: 'postgres', url: env.DATABASE_URL! }) : await openDatabase({ kind: 'pglite', dataDir: env.SPOC_DATA_DIR! });
-    await migrate(database);
-    const top = await ceiling(database, trips, CONCURRENCY, null);
-    console.log(`\nceiling: a bare Fastify route making ${trips} round-trips: ${(top.flows / top.seconds).toFixed(1)} flows/s (p50 ${percentile([...top.perStep['create contact']].sort((a, b) => a - b), 50).toFixed(1)} ms)`);
-    await database.close();
+    const top = await ceiling(env, trips, CONCURRENCY);
+    console.log(`\nceiling: a bare Fastify route in its own process making ${trips} round-trips: ${(top.flows / top.seconds).toFixed(1)} flows/s (p50 ${percentile([...top.perStep['create contact']].sort((a, b) => a - b), 50).toFixed(1)} ms)`);
   } finally {
     await cleanup();
   }
