@@ -7,7 +7,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
 import { exportDirectory } from '../src/modules/directory/oruk-io.js';
-import { DEMO_USERS } from '../src/seed/demo.js';
+import { DEMO_USERS, demoToken } from '../src/seed/demo.js';
 import { addDirectory, createPartnership, dashAnswers, newContact, startApp, startDemoApp, type Partnership, type TestApp } from './harness.js';
 import { FormClient } from './web/http.js';
 
@@ -115,7 +115,38 @@ describe('safe accommodation', () => {
   it("keeps refuge addresses off every page for staff of other organisations", async () => {
     const demo = await startDemoApp();
     try {
-      const pages = ['/', '/directory', '/inbox', '/queues', '/contacts', '/rules'];
+      // A case at the Castlebrook DA service whose household fits both refuges (no children, an
+      // accessible unit), with a place on a course of its programme: its pages join the sweep.
+      const demoApi = (email: string) => demo.client.as(demoToken(email));
+      const demoService = async (name: string) => (await demo.database.db.selectFrom('services').select('id').where('name', '=', name).executeTakeFirstOrThrow()).id;
+      const contact = await demoApi('handler@castlebrook.example').post('/api/v1/contacts', newContact({ needs: ['accommodation', 'disability'], person: { name: 'Sam Swept', dateOfBirth: '1990-01-01', gender: 'female' } }));
+      await demoApi('handler@castlebrook.example').post(`/api/v1/contacts/${contact.body.id}/risk-assessments`, { answers: dashAnswers(11) });
+      const sent = await demoApi('handler@castlebrook.example').post(`/api/v1/contacts/${contact.body.id}/referrals`, { referrals: [{ serviceId: await demoService('IDVA service'), reason: 'test' }], consent: 'given' });
+      const caseId = (await demoApi('idva@castlebrook.example').post(`/api/v1/referrals/${sent.body.referrals[0].id}/transitions`, { to: 'accepted' })).body.caseId as string;
+      const programme = await demoService('Freedom recovery programme');
+      const startsOn = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+      expect((await demoApi('provider-manager@castlebrook.example').post(`/api/v1/services/${programme}/courses`, { title: 'Swept group', startsOn, sessions: 4, places: 4 })).status).toBe(201);
+      const place = await demoApi('idva@castlebrook.example').post(`/api/v1/cases/${caseId}/programme-places`, { serviceId: programme });
+      expect(place.status).toBe(201);
+      const idva = new FormClient(demo.client.baseUrl);
+      await idva.signIn('idva@castlebrook.example');
+      const found = await idva.request('GET', `/cases/${caseId}/accommodation`);
+      expect(found.text).toContain('Brookside refuge');
+      expect(found.text).toContain(CASTLEBROOK_REFUGE[0]);
+      const pages = [
+        '/',
+        '/directory',
+        '/inbox',
+        '/queues',
+        '/contacts',
+        '/rules',
+        '/cases',
+        `/cases/${caseId}`,
+        `/cases/${caseId}/accommodation`,
+        `/cases/${caseId}/accommodation?filter=1&children=1&noRecourse=yes`,
+        `/cases/${caseId}/programme-places`,
+        `/courses/${place.body.courseId}/attendance`,
+      ];
       for (const user of DEMO_USERS) {
         const browser = new FormClient(demo.client.baseUrl);
         expect((await browser.signIn(user.email)).status, user.email).toBe(303);

@@ -3,6 +3,7 @@
  * Cases in the staff web app. In a real browser, with JavaScript off and on: a caseworker
  * accepts a referral, opens the case, records the household and an alleged perpetrator,
  * writes a safety plan from the template (and prints it without anything that identifies),
+ * finds safe accommodation for the household and sends a refuge referral to a vacancy,
  * adds an action and marks it done, records intake and exit outcomes and closes the case,
  * each step on the timeline, every page scanned by axe. Over HTTP: another organisation's
  * case answers exactly as a missing one, a sensitive note stays in its organisation, and a
@@ -202,6 +203,50 @@ describe.skipIf(missing !== null)('a case worked in a browser', { timeout: 240_0
       const plans = await app.database.db.selectFrom('safety_plans').select(['version', 'review_on']).where('case_id', '=', caseId!).execute();
       expect(plans).toHaveLength(1);
 
+      // Safe accommodation for the household (one child living with them): the refuge with a fitting
+      // vacancy, its address kept from anyone outside the refuge; a refuge referral to that vacancy.
+      await follow(page, 'Find safe accommodation');
+      expect(new URL(page.url()).pathname).toBe(`/cases/${caseId}/accommodation`);
+      await expectAccessible(page);
+      await expectNeutral(page, name);
+      const found = (await page.locator('main').textContent()) ?? '';
+      expect(found).toContain('1 child living with them');
+      expect(found).toContain('Family, 1 child');
+      expect(found).toContain('Brookside refuge');
+      expect(found).not.toContain('Castlebrook refuge');
+      for (const secret of ['2 Example Close', 'XB8 8ZZ']) expect(await page.content()).not.toContain(secret);
+      if (javaScript) await screenshot(page, 'case-accommodation');
+      await press(page, 'Send refuge referral');
+      let summary = (await page.locator('.govuk-error-summary').textContent()) ?? '';
+      expect(summary).toContain('Unit is required');
+      expect(summary).toContain('Consent is required');
+      expect(await page.locator('.govuk-error-summary a').first().getAttribute('href')).toBe('#refuge-1-unitType');
+      await expectAccessible(page);
+      await page.check('#refuge-1-unitType'); // family, 1 child
+      // The lawful basis is asked for when they have not agreed (with JavaScript, only then).
+      expect(await page.locator('#refuge-1-lawfulBasis').isVisible()).toBe(!javaScript);
+      await page.check('#refuge-1-consent-2'); // they do not agree
+      expect(await page.locator('#refuge-1-lawfulBasis').isVisible()).toBe(true);
+      await press(page, 'Send refuge referral');
+      summary = (await page.locator('.govuk-error-summary').textContent()) ?? '';
+      expect(summary).toContain('The lawful basis is required when consent is not given');
+      expect(await page.locator('.govuk-error-summary a').first().getAttribute('href')).toBe('#refuge-1-lawfulBasis');
+      expect(await page.isChecked('#refuge-1-unitType')).toBe(true);
+      await expectAccessible(page);
+      await page.fill('#refuge-1-lawfulBasis', 'Serious risk of harm to her and her child.');
+      await press(page, 'Send refuge referral');
+      expect(new URL(page.url()).pathname).toBe(`/cases/${caseId}`);
+      expect(await page.locator('.govuk-notification-banner').textContent()).toContain('Refuge referral sent');
+      expect(await timelineText(page)).toContain('Referral to Brookside refuge: sent');
+      await expectAccessible(page);
+      const refugeReferral = await app.database.db
+        .selectFrom('referrals as r')
+        .innerJoin('services as s', 's.id', 'r.service_id')
+        .select(['s.name', 'r.unit_type', 'r.consent', 'r.lawful_basis', 'r.state'])
+        .where('r.referring_case_id', '=', caseId!)
+        .execute();
+      expect(refugeReferral).toEqual([{ name: 'Brookside refuge', unit_type: 'family_1_child', consent: 'refused', lawful_basis: 'Serious risk of harm to her and her child.', state: 'sent' }]);
+
       // Printed without a name, a reference, the organisation or navigation.
       await follow(page, 'Print the safety plan');
       expect(new URL(page.url()).pathname).toBe(`/cases/${caseId}/safety-plan/print`);
@@ -220,6 +265,9 @@ describe.skipIf(missing !== null)('a case worked in a browser', { timeout: 240_0
       // An action: missing title named; then added, on the caseworker's tasks, and done.
       await follow(page, 'Add an action');
       await expectAccessible(page);
+      // The owner: me unless a colleague who can own actions is chosen.
+      expect(await page.locator('#ownerId option:checked').textContent()).toBe('Demo IDVA (you)');
+      expect(await page.locator('#ownerId option').allTextContents()).toContain('Demo Provider Manager');
       const due = dayFromToday(7);
       await page.fill('#dueOn-day', due.day);
       await page.fill('#dueOn-month', due.month);
@@ -232,6 +280,7 @@ describe.skipIf(missing !== null)('a case worked in a browser', { timeout: 240_0
       await page.fill('#title', title);
       await press(page, 'Add action');
       expect(await page.locator('#actions + table').textContent()).toContain(title);
+      expect(await page.locator('#actions + table').textContent()).toContain('Demo IDVA (you)');
       expect(await timelineText(page)).toContain(`Action: ${title}`);
       await page.goto(`${base}/`);
       await expectAccessible(page);
@@ -292,7 +341,7 @@ describe.skipIf(missing !== null)('a case worked in a browser', { timeout: 240_0
       expect(await timelineText(page)).toContain('Case closed: support completed');
       expect(await page.locator('main a:has-text("Write a note")').count()).toBe(0);
       await expectAccessible(page);
-      const kinds = ['opened', 'Referral to IDVA service: accepted', 'Household member added', 'Alleged perpetrator recorded', 'Safety plan, version 1', 'Action done', 'Outcome measures at intake', 'Outcome measures at exit', 'Case closed'];
+      const kinds = ['opened', 'Referral to IDVA service: accepted', 'Household member added', 'Alleged perpetrator recorded', 'Safety plan, version 1', 'Referral to Brookside refuge: sent', 'Action done', 'Outcome measures at intake', 'Outcome measures at exit', 'Case closed'];
       const timeline = await timelineText(page);
       for (const kind of kinds) expect(timeline, kind).toContain(kind);
       const state = await app.database.db.selectFrom('cases').select(['state', 'closure_reason']).where('id', '=', caseId!).executeTakeFirstOrThrow();
@@ -323,7 +372,7 @@ describe('cases over HTTP', () => {
     const other = new FormClient(app.client.baseUrl);
     await other.signIn(REFUGE);
     const absent = '00000000-0000-4000-8000-000000000000';
-    for (const path of ['', '/notes', '/safety-plan', '/safety-plan/print', '/outcomes', '/close']) {
+    for (const path of ['', '/notes', '/safety-plan', '/safety-plan/print', '/outcomes', '/accommodation', '/programme-places', '/close']) {
       const theirs = await other.request('GET', `/cases/${caseId}${path}`);
       const none = await other.request('GET', `/cases/${absent}${path}`);
       expect(theirs.status, path).toBe(404);
@@ -412,6 +461,61 @@ describe('cases over HTTP', () => {
     const handler = new FormClient(app.client.baseUrl);
     await handler.signIn(HANDLER);
     expect((await handler.request('GET', `/referrals/${referralIds[0]}`)).text).not.toContain('Open the case');
+  });
+
+  it('finds safe accommodation for the household or as adjusted, names bad input, and sends one refuge referral', async () => {
+    const { referralIds } = await referredContact({ name: 'Jo Housing', dateOfBirth: '1989-09-09' }, ['IDVA service']);
+    const caseId = await acceptedCase(referralIds[0]!, IDVA);
+    const idva = new FormClient(app.client.baseUrl);
+    await idva.signIn(IDVA);
+    const path = `/cases/${caseId}/accommodation`;
+    // No children, no other needs: a single unit; the IDVA's own organisation's refuge, with its address.
+    const page = await idva.request('GET', path);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('No children living with them');
+    expect(page.text).toContain('Castlebrook refuge');
+    expect(page.text).toContain('1 Example Row');
+    expect(page.text).not.toContain('Brookside refuge');
+    // The household as the caseworker adjusts it: another refuge, whose address they never see.
+    const adjusted = await idva.request('GET', `${path}?filter=1&children=1&noRecourse=yes`);
+    expect(adjusted.text).toContain('Brookside refuge');
+    expect(adjusted.text).not.toContain('Castlebrook refuge');
+    expect(adjusted.text).not.toContain('2 Example Close');
+    expect(adjusted.text).toContain('From the case: No children living with them');
+    expect(adjusted.text).toContain(`action="${path}?filter=1&amp;children=1&amp;noRecourse=yes"`);
+    const badFilter = await idva.request('GET', `${path}?filter=1&children=lots`);
+    expect(badFilter.status).toBe(422);
+    expect(badFilter.text).toContain('href="#children"');
+    expect(badFilter.text).toContain('Children living with them must be a whole number from 0 to 12');
+
+    const csrf = await idva.csrf(path);
+    const refuge = await serviceId('Castlebrook refuge');
+    const nothing = await idva.request('POST', path, { _csrf: csrf, serviceId: refuge, consent: 'not_asked' });
+    expect(nothing.status).toBe(422);
+    const links = ['#refuge-1-unitType', '#refuge-1-lawfulBasis'].map((href) => nothing.text.indexOf(`href="${href}"`));
+    expect(links[0]).toBeGreaterThan(-1);
+    expect(links[1]).toBeGreaterThan(links[0]!);
+    const noRoom = await idva.request('POST', path, { _csrf: csrf, serviceId: refuge, unitType: 'family_2_children', consent: 'given' });
+    expect(noRoom.status).toBe(422);
+    expect(noRoom.text).toContain('Castlebrook refuge has no family 2 children vacancy');
+    expect(noRoom.text).toContain('href="#refuge-1-unitType"');
+    const sent = await idva.request('POST', path, { _csrf: csrf, serviceId: refuge, unitType: 'single', consent: 'given', reason: 'Needs to leave this week.' });
+    expect(sent.status).toBe(303);
+    expect(sent.headers.get('location')).toBe(`/cases/${caseId}?saved=refuge`);
+    const twice = await idva.request('POST', path, { _csrf: csrf, serviceId: refuge, unitType: 'single', consent: 'given' });
+    expect(twice.status).toBe(409);
+    expect(twice.text).toContain('This contact already has a live referral to Castlebrook refuge');
+    expect(twice.text).toContain('href="#refuge-1-unitType"');
+    const made = await app.database.db.selectFrom('referrals').select(['unit_type', 'added_reason']).where('referring_case_id', '=', caseId).execute();
+    expect(made).toEqual([{ unit_type: 'single', added_reason: 'Needs to leave this week.' }]);
+    const casePage = await idva.request('GET', `/cases/${caseId}?saved=refuge`);
+    expect(casePage.text).toContain('Refuge referral sent.');
+    expect(casePage.text).toContain('Referral to Castlebrook refuge: sent');
+    // Roles that do not refer have no such page, and no link to it.
+    const manager = new FormClient(app.client.baseUrl);
+    await manager.signIn('provider-manager@castlebrook.example');
+    expect((await manager.request('GET', path)).status).toBe(403);
+    expect((await manager.request('GET', `/cases/${caseId}`)).text).not.toContain(`href="${path}"`);
   });
 
   it('asks "Is this someone we know?" on a contact, with reasons, and links only on a person’s confirmation', async () => {

@@ -1,5 +1,6 @@
 /** Words for the codes the pages show, and the radio/checkbox items built from them. */
 import { ABUSE_TYPES, CLOSURE_REASONS, FREQUENCIES, HOUSEHOLD_RELATIONSHIPS, PERPETRATOR_RELATIONSHIPS, SEVERITIES } from '../modules/cases/schema.js';
+import { UNIT_TYPES } from '../modules/directory/schema.js';
 import { DECLINE_REASONS, CLOSE_REASONS } from '../modules/referrals/lifecycle.js';
 
 export interface Item {
@@ -159,3 +160,16 @@ export const OUTCOME_STAGE_ITEMS: Item[] = [
   { value: 'intake', text: 'At intake (the start of support)' },
   { value: 'exit', text: 'At exit (the end of support)' },
 ];
+
+/** Safe accommodation: the kinds of unit a refuge offers (src/modules/directory/schema.ts). */
+export const UNIT_TYPE_ITEMS = itemsOf(UNIT_TYPES, {
+  single: 'Single',
+  family_1_child: 'Family, 1 child',
+  family_2_children: 'Family, 2 children',
+  family_3plus_children: 'Family, 3 or more children',
+  accessible: 'Accessible',
+});
+
+/** A place on a recovery programme (src/modules/programmes/schema.ts). */
+export const PLACE_STATUS_LABELS: Record<string, string> = { waiting: 'Waiting list', enrolled: 'Has a place', completed: 'Completed', withdrawn: 'Withdrawn' };
+export const PLACE_STATUS_COLOURS: Record<string, string> = { waiting: 'govuk-tag--yellow', enrolled: 'govuk-tag--green', completed: 'govuk-tag--grey', withdrawn: 'govuk-tag--grey' };

@@ -18,6 +18,7 @@ import { ROOT, stylesheet } from './assets.js';
 import { mojDateInLondon, setUpWebErrors } from './render.js';
 import { setUpSessions } from './session.js';
 import { accountPages } from './pages/account.js';
+import { accommodationPages } from './pages/accommodation.js';
 import { callPages } from './pages/calls.js';
 import { casePages } from './pages/cases.js';
 import { contactPages } from './pages/contacts.js';
@@ -26,6 +27,7 @@ import { coordinatorPages } from './pages/coordinator.js';
 import { directoryPages } from './pages/directory.js';
 import { doorPages } from './door/pages.js';
 import { livePages } from './pages/live.js';
+import { programmePages } from './pages/programmes.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -97,6 +99,8 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(contactPages);
   await app.register(referralPages);
   await app.register(casePages);
+  await app.register(accommodationPages);
+  await app.register(programmePages);
   await app.register(coordinatorPages);
   await app.register(directoryPages);
   await app.register(doorPages);

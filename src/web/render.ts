@@ -51,6 +51,7 @@ export async function render(request: FastifyRequest, reply: FastifyReply, templ
     stateColours: STATE_COLOURS,
     timeTo,
     londonTime,
+    longDate,
   });
 }
 
@@ -59,6 +60,11 @@ const londonFormat = new Intl.DateTimeFormat('en-GB', { timeZone: 'Europe/London
 /** An ISO instant as people in the partnership read it: "24 Nov 2026, 21:55". */
 export function londonTime(iso: string | null | undefined): string {
   return iso ? londonFormat.format(new Date(iso)) : '—';
+}
+
+/** A calendar date (YYYY-MM-DD) as people read it: "12 May 2026". */
+export function longDate(date: string): string {
+  return String(mojDateInLondon(`${date}T12:00:00Z`, 'date'));
 }
 
 const londonParts = new Intl.DateTimeFormat('en-GB', {
@@ -108,14 +114,17 @@ export interface FormErrors {
 
 /**
  * Field errors as the page shows them. `fields` maps a JSON pointer (`/person/postcode`)
- * to the form field's id and label; an error on an unmapped pointer links to the form.
+ * to the form field's id and label; an error on an unmapped pointer links to the form. A
+ * message starting with a capital letter is a sentence of its own and is not prefixed.
  */
 export function formErrors(errors: readonly FieldError[], fields: Record<string, { id: string; label: string }>): FormErrors {
   const list: FormErrors['list'] = [];
   const byField: FormErrors['byField'] = {};
   for (const error of errors) {
     const match = fields[error.field] ?? Object.entries(fields).find(([pointer]) => error.field.startsWith(`${pointer}/`))?.[1];
-    const text = match ? `${match.label} ${error.message}` : `${error.field} ${error.message}`;
+    // A message that is a sentence of its own ("Brookside refuge has no single vacancy") is shown as it is.
+    const whole = /^[A-Z]/.test(error.message);
+    const text = whole ? error.message : match ? `${match.label} ${error.message}` : `${error.field} ${error.message}`;
     const id = match?.id ?? 'main-content';
     if (byField[id]) continue;
     byField[id] = { text };

@@ -1,9 +1,10 @@
 /**
  * The small forms that add to a case, one page each: household member, alleged perpetrator,
- * note, action, safety plan (from a template), outcome measures, closure. Each is a step
- * object — what it reads from the form, the schema the API uses, the service call, and
- * which field each error links to — served by one GET and one POST (303 back to the case,
- * or 422 with the error summary).
+ * note, action (owned by me or a colleague), safety plan (from a template), outcome
+ * measures, a place on a recovery programme, closure. Each is a step object — what it reads
+ * from the form, the schema the API uses, the service call, and which field each error
+ * links to — served by one GET and one POST (303 back to the case, or 422 with the error
+ * summary).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TObject } from 'typebox';
@@ -13,6 +14,9 @@ import { Conflict, Invalid, type FieldError } from '../../lib/errors.js';
 import type { Actor } from '../../modules/access/actor.js';
 import { ABUSE_TYPES, CasePerpetrator, CloseCase, HouseholdMember, NewAction, NewNote, NewOutcome, NewSafetyPlan, type CaseView } from '../../modules/cases/schema.js';
 import * as cases from '../../modules/cases/service.js';
+import { listServices } from '../../modules/directory/service.js';
+import { JoinProgramme, type PlaceView } from '../../modules/programmes/schema.js';
+import { joinProgramme, programme } from '../../modules/programmes/service.js';
 import { commaList, lines, objectIn, readDate, text } from '../forms.js';
 import {
   ABUSE_TYPE_ITEMS,
@@ -23,7 +27,7 @@ import {
   PERPETRATOR_RELATIONSHIP_ITEMS,
   SEVERITY_ITEMS,
 } from '../labels.js';
-import { checkAgainst, formErrors, render } from '../render.js';
+import { checkAgainst, formErrors, longDate, render } from '../render.js';
 
 type Form = Record<string, unknown>;
 type Fields = Record<string, { id: string; label: string }>;
@@ -41,6 +45,8 @@ interface CaseForm {
   schema: TObject;
   /** The banner the case page shows afterwards (see cases.ts). */
   saved: string;
+  /** When the banner depends on what the save answered (e.g. a place, or the waiting list). */
+  savedAs?(result: unknown): string;
   /** Whether it may still be used once the case is closed (exit outcomes). */
   whenClosed?: boolean;
   read(form: Form): Reading;
@@ -136,12 +142,45 @@ const action: CaseForm = {
   saved: 'action',
   read(form) {
     const errors: FieldError[] = [];
-    // The owner is the person adding it (the service's default) until colleagues can be listed.
-    const input = defined({ title: text(form, 'title'), dueOn: readDate(form, 'dueOn', errors, { example: '27 3 2027' }) });
+    const input = defined({ title: text(form, 'title'), ownerId: text(form, 'ownerId'), dueOn: readDate(form, 'dueOn', errors, { example: '27 3 2027' }) });
     return { input, errors };
   },
   save: cases.addAction,
-  fields: () => ({ '/title': { id: 'title', label: 'Action' }, '/dueOn': { id: 'dueOn-day', label: 'Due date' } }),
+  fields: () => ({ '/title': { id: 'title', label: 'Action' }, '/ownerId': { id: 'ownerId', label: 'Owner' }, '/dueOn': { id: 'dueOn-day', label: 'Due date' } }),
+  // Colleagues of my organisation who can own an action; me unless another is chosen.
+  async context(tx, actor, _view, wanted) {
+    const chosen = (wanted.form && text(wanted.form, 'ownerId')) ?? actor.userId;
+    const people = await cases.colleagues(tx, actor);
+    return { ownerItems: people.map((p) => ({ value: p.id, text: p.id === actor.userId ? `${p.name} (you)` : p.name, selected: p.id === chosen })) };
+  },
+};
+
+/** A place on one of my organisation's recovery programmes: the first course with room, else its waiting list. */
+const programmePlace: CaseForm = {
+  path: 'programme-places',
+  title: 'Offer a place on a programme',
+  template: 'pages/cases/programme.njk',
+  schema: JoinProgramme,
+  saved: 'place',
+  savedAs: (result) => ((result as PlaceView).status === 'waiting' ? 'waiting' : 'place'),
+  read: (form) => ({ input: defined({ serviceId: text(form, 'serviceId') }), errors: [] }),
+  save: (tx, actor, caseId, input: JoinProgramme) => joinProgramme(tx, actor, caseId, input.serviceId),
+  fields: () => ({ '/serviceId': { id: 'serviceId', label: 'Programme' } }),
+  async context(tx, actor) {
+    const ours = (await listServices(tx, actor, { kind: 'recovery_programme', organisationId: actor.organisationId })).filter((s) => s.status === 'active');
+    const programmes = [];
+    for (const service of ours) {
+      const now = await programme(tx, actor, service.id);
+      const room = now.courses.find((c) => c.enrolled < c.places);
+      const hint = room
+        ? `A place on “${room.title}”, starting ${longDate(room.startsOn)}`
+        : now.nextEstimatedStart
+          ? `The waiting list (${now.waiting} waiting): estimated start ${longDate(now.nextEstimatedStart)}`
+          : `The waiting list (${now.waiting} waiting): no course with room is scheduled yet`;
+      programmes.push({ value: service.id, text: service.name, hint: { text: hint } });
+    }
+    return { programmeItems: programmes };
+  },
 };
 
 const safetyPlan: CaseForm = {
@@ -251,7 +290,7 @@ const close: CaseForm = {
   }),
 };
 
-export const CASE_FORMS: readonly CaseForm[] = [household, perpetrator, note, action, safetyPlan, outcomes, close];
+export const CASE_FORMS: readonly CaseForm[] = [household, perpetrator, note, action, safetyPlan, outcomes, programmePlace, close];
 
 async function showForm(spec: CaseForm, request: FastifyRequest, reply: FastifyReply, extra: { form?: Form; errors?: FieldError[] } = {}) {
   const { id } = request.params as { id: string };
@@ -297,8 +336,8 @@ export async function caseFormPages(app: FastifyInstance): Promise<void> {
           throw error instanceof Invalid ? new Invalid([...errors, ...error.errors]) : error;
         }
         if (errors.length > 0) throw new Invalid(errors);
-        await asActor(request, (tx, actor) => spec.save(tx, actor, id, checked));
-        return reply.redirect(`/cases/${id}?saved=${spec.saved}`, 303);
+        const result = await asActor(request, (tx, actor) => spec.save(tx, actor, id, checked));
+        return reply.redirect(`/cases/${id}?saved=${spec.savedAs ? spec.savedAs(result) : spec.saved}`, 303);
       } catch (error) {
         if (!(error instanceof Invalid)) throw error;
         reply.code(422);

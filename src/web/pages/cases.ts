@@ -1,17 +1,20 @@
 /**
  * A provider's cases (SPEC §2 step 10): the organisation's caseload, a case's page (the
- * person, household, alleged perpetrators, referrals, safety plan, actions, outcomes and
- * the timeline), and the safety plan printed with nothing on it that identifies anyone.
- * The forms that add to a case are in case-forms.ts.
+ * person, household, alleged perpetrators, referrals, safety plan, actions, outcomes, safe
+ * accommodation, programme places and the timeline), and the safety plan printed with
+ * nothing on it that identifies anyone. The forms that add to a case are in case-forms.ts;
+ * the safe accommodation search and refuge referral in accommodation.ts.
  */
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 import { asActor, IdParams } from '../../http/route-kit.js';
 import { Conflict, NotFound, Refused } from '../../lib/errors.js';
 import { Uuid } from '../../lib/schema.js';
+import { can } from '../../modules/access/actor.js';
 import type { CaseView } from '../../modules/cases/schema.js';
 import * as cases from '../../modules/cases/service.js';
 import { listServices } from '../../modules/directory/service.js';
+import { placesOfCase } from '../../modules/programmes/service.js';
 import {
   ABUSE_TYPE_ITEMS,
   CASE_CLOSURE_ITEMS,
@@ -19,9 +22,11 @@ import {
   HOUSEHOLD_RELATIONSHIP_ITEMS,
   PERPETRATOR_RELATIONSHIP_ITEMS,
   SEVERITY_ITEMS,
+  PLACE_STATUS_COLOURS,
+  PLACE_STATUS_LABELS,
   labelOf,
 } from '../labels.js';
-import { render } from '../render.js';
+import { longDate, render } from '../render.js';
 import { staffOf } from '../session.js';
 import { caseFormPages } from './case-forms.js';
 
@@ -36,6 +41,9 @@ const SAVED: Record<string, string> = {
   done: 'Action marked as done.',
   plan: 'Safety plan saved as a new version.',
   outcome: 'Outcome measures recorded.',
+  refuge: 'Refuge referral sent. The refuge’s answer will appear on the timeline.',
+  place: 'They have a place on a course of the programme.',
+  waiting: 'No course has room: they are on the programme’s waiting list.',
   closed: 'Case closed.',
 };
 
@@ -72,22 +80,40 @@ export async function casePages(app: FastifyInstance): Promise<void> {
     const data = await asActor(request, async (tx, actor) => {
       const view = await cases.getCase(tx, actor, id);
       const timeline = await cases.timeline(tx, actor, id);
-      const services = new Map((await listServices(tx, actor, {})).map((s) => [s.id, s.name]));
-      return { view, timeline, services };
+      const places = await placesOfCase(tx, actor, id);
+      // My organisation's recovery programmes: the names of its places, and what it can offer.
+      const programmes = await listServices(tx, actor, { kind: 'recovery_programme', organisationId: actor.organisationId });
+      return { view, timeline, places, programmes };
     });
     const { view } = data;
+    const staff = staffOf(request);
     const saved = (request.query as { saved?: unknown }).saved;
+    const programmeName = new Map(data.programmes.map((p) => [p.id, p.name]));
     return render(request, reply, 'pages/cases/show.njk', {
       title: 'Case',
       caseView: view,
       open: view.state === 'open',
-      userId: staffOf(request).userId,
+      userId: staff.userId,
       saved: typeof saved === 'string' ? SAVED[saved] : undefined,
-      referrals: view.referrals.map((r) => ({ ...r, serviceName: data.services.get(r.serviceId) ?? 'A service' })),
+      referrals: view.referrals,
       household: view.household.map((h) => ({ ...h, relationshipText: labelOf(HOUSEHOLD_RELATIONSHIP_ITEMS, h.relationship) })),
       perpetrators: view.perpetrators.map((p) => ({ ...p, relationshipText: labelOf(PERPETRATOR_RELATIONSHIP_ITEMS, p.relationship) })),
       outcomeRows: outcomeTable(view.outcomes),
       closureText: view.closureReason ? labelOf(CASE_CLOSURE_ITEMS, view.closureReason) : null,
+      mayRefer: can(staff, 'referral:create'),
+      places: data.places.map((p) => ({
+        ...p,
+        programmeName: programmeName.get(p.serviceId) ?? 'A programme',
+        statusText: PLACE_STATUS_LABELS[p.status] ?? p.status,
+        statusColour: PLACE_STATUS_COLOURS[p.status] ?? 'govuk-tag--grey',
+        detail:
+          p.status === 'waiting'
+            ? `Number ${p.waitingPosition} on the waiting list; ${p.estimatedStart ? `estimated start ${longDate(p.estimatedStart)}` : 'no course with room is scheduled yet'}.`
+            : p.courseStartsOn
+              ? `Course starts ${longDate(p.courseStartsOn)}; ${p.attended} ${p.attended === 1 ? 'session' : 'sessions'} attended.`
+              : '',
+      })),
+      offersProgrammes: data.programmes.some((p) => p.status === 'active'),
       // Newest first, as a caseworker reads a history.
       timeline: [...data.timeline].reverse(),
     });

@@ -1,26 +1,26 @@
 /**
  * Directory management (SPOC coordinator; provider managers for their own services):
- * capacity, refuge vacancies by unit type, and opening hours. And the routing rules, with a
+ * capacity, refuge vacancies by unit type, opening hours, and a recovery programme's
+ * courses (scheduled here; attendance in programmes.ts). And the routing rules, with a
  * "what would change" replay of a candidate rule set over past contacts.
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static } from 'typebox';
 import { asActor, IdParams } from '../../http/route-kit.js';
 import { Forbidden, Invalid, type FieldError } from '../../lib/errors.js';
+import { can } from '../../modules/access/actor.js';
 import { CAPACITY_STATUSES, CapacityUpdate, OpeningHours, SERVICE_KIND_LABELS, ServicePatch, UNIT_TYPES, type ServiceKind } from '../../modules/directory/schema.js';
 import * as directory from '../../modules/directory/service.js';
 import { replay } from '../../modules/pathways/replay.js';
 import { currentRules, parseRuleSet } from '../../modules/pathways/service.js';
+import { NewCourse } from '../../modules/programmes/schema.js';
+import { createCourse, programme } from '../../modules/programmes/service.js';
+import { readDate, text } from '../forms.js';
+import { UNIT_TYPE_ITEMS } from '../labels.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 
 const DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
-const UNIT_LABELS: Record<string, string> = {
-  single: 'Single',
-  family_1_child: 'Family, 1 child',
-  family_2_children: 'Family, 2 children',
-  family_3plus_children: 'Family, 3 or more children',
-  accessible: 'Accessible',
-};
+const UNIT_LABELS: Record<string, string> = Object.fromEntries(UNIT_TYPE_ITEMS.map((item) => [item.value, item.text]));
 type Form = Record<string, string | string[] | undefined>;
 const one = (form: Form, name: string) => (typeof form[name] === 'string' ? (form[name] as string).trim() : '');
 
@@ -32,12 +32,18 @@ export async function directoryPages(app: FastifyInstance): Promise<void> {
     return render(request, reply, 'pages/directory/list.njk', { title: 'Directory', services });
   });
 
-  async function servicePage(request: FastifyRequest, reply: FastifyReply, extra: { errors?: FormErrors; form?: Form } = {}) {
+  async function servicePage(request: FastifyRequest, reply: FastifyReply, extra: { errors?: FormErrors; form?: Form; courseForm?: Form } = {}) {
     const { id } = request.params as { id: string };
-    const service = await asActor(request, async (tx, actor) => {
+    const { service, courses, mayAttend } = await asActor(request, async (tx, actor) => {
       const s = await directory.getService(tx, actor, id);
       if (!directory.mayManage(actor, s)) throw new Forbidden('You may change only your own organisation’s services');
-      return s;
+      // A recovery programme's courses to come, its waiting list and where a newcomer would start.
+      return {
+        service: s,
+        courses: s.kind === 'recovery_programme' ? await programme(tx, actor, id) : null,
+        // Attendance is case work: for the organisation running the programme.
+        mayAttend: can(actor, 'case:read') && actor.organisationId === s.organisationId,
+      };
     });
     const hours = Object.fromEntries(DAYS.map((day) => [day, service.openingHours.find((slot) => slot.day === day) ?? null]));
     const vacancies = UNIT_TYPES.map((unitType) => ({
@@ -52,6 +58,8 @@ export async function directoryPages(app: FastifyInstance): Promise<void> {
       days: DAYS,
       vacancies,
       saved: (request.query as { saved?: string }).saved,
+      courses,
+      mayAttend,
       statusItems: CAPACITY_STATUSES.map((value) => ({ value, text: { open: 'Open to referrals', waiting_list: 'Waiting list', closed: 'Closed to new referrals' }[value] })),
       ...extra,
     });
@@ -144,6 +152,55 @@ export async function directoryPages(app: FastifyInstance): Promise<void> {
         fields[`/openingHours/${i}`] = { id: `opens-${day}`, label: 'Opening times' };
       });
       return servicePage(request, reply, { form, errors: formErrors(error.errors, fields) });
+    }
+  });
+
+  // The course form's own address (after an error, say, or reloaded) answers with the programme's page.
+  app.get('/directory/services/:id/courses', { config: { web: true, permission: 'directory:manage' }, schema: { params: IdParams } }, async (request, reply) =>
+    reply.redirect(`/directory/services/${(request.params as { id: string }).id}#courses`, 303),
+  );
+
+  app.post('/directory/services/:id/courses', { config: { web: true, permission: 'directory:manage' }, schema: { params: IdParams } }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const form = (request.body ?? {}) as Form;
+    const errors: FieldError[] = [];
+    const count = (name: string) => {
+      const value = text(form, name);
+      if (value !== undefined && !/^\d{1,3}$/.test(value)) errors.push({ field: `/${name}`, message: 'must be a whole number' });
+      return value !== undefined && /^\d{1,3}$/.test(value) ? Number(value) : undefined;
+    };
+    const input = Object.fromEntries(
+      Object.entries({
+        title: text(form, 'title'),
+        startsOn: readDate(form, 'startsOn', errors, { example: '27 3 2027' }),
+        sessions: count('sessions'),
+        places: count('places'),
+      }).filter(([, v]) => v !== undefined),
+    );
+    const fields = {
+      '/title': { id: 'course-title', label: 'Title' },
+      '/startsOn': { id: 'startsOn-day', label: 'Start date' },
+      '/sessions': { id: 'sessions', label: 'Sessions' },
+      '/places': { id: 'places', label: 'Places' },
+    };
+    try {
+      let checked: NewCourse;
+      try {
+        checked = checkAgainst<NewCourse>(NewCourse, input);
+      } catch (error) {
+        throw error instanceof Invalid ? new Invalid([...errors, ...error.errors]) : error;
+      }
+      if (errors.length) throw new Invalid(errors);
+      await asActor(request, (tx, actor) => createCourse(tx, actor, id, checked));
+      return reply.redirect(`/directory/services/${id}?saved=course#courses`, 303);
+    } catch (error) {
+      if (!(error instanceof Invalid)) throw error;
+      reply.code(422);
+      // In the order the form asks.
+      const order = Object.keys(fields);
+      const place = (field: string) => (order.includes(field) ? order.indexOf(field) : order.length);
+      const sorted = [...error.errors].sort((a, b) => place(a.field) - place(b.field));
+      return servicePage(request, reply, { courseForm: form, errors: formErrors(sorted, fields) });
     }
   });
 

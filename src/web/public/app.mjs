@@ -87,3 +87,15 @@ for (const button of document.querySelectorAll('[data-print]')) {
   button.hidden = false;
   button.addEventListener('click', () => window.print());
 }
+
+// The lawful basis for sharing is asked only when the person has not agreed (or was not
+// asked). Without JavaScript it is always shown, and its label says when it applies.
+for (const group of document.querySelectorAll('[data-unless-consent-given]')) {
+  const form = group.closest('form');
+  const update = () => {
+    const chosen = form.querySelector('input[name="consent"]:checked');
+    group.hidden = !chosen || chosen.value === 'given';
+  };
+  form.addEventListener('change', update);
+  update();
+}
