@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
+import { londonDate } from '../src/lib/dates.js';
 import { exportDirectory } from '../src/modules/directory/oruk-io.js';
 import { DEMO_USERS, demoToken } from '../src/seed/demo.js';
 import { addDirectory, createPartnership, dashAnswers, newContact, startApp, startDemoApp, type Partnership, type TestApp } from './harness.js';
@@ -170,7 +171,8 @@ describe('recovery programmes', () => {
   it('an accepted referral to a full programme joins its waiting list with an estimated start; a new course takes the waiting list in turn', async () => {
     // Provider A runs the Freedom recovery programme: one course with two places.
     const programme = services['Freedom recovery programme']!;
-    const soon = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+    // The first course starts today, so attendance can be recorded on it.
+    const soon = londonDate(new Date());
     const later = new Date(Date.now() + 60 * 86_400_000).toISOString().slice(0, 10);
     expect((await as('caseworkerA').post(`/api/v1/services/${programme}/courses`, { title: 'Spring group', startsOn: soon, sessions: 12, places: 2 })).status).toBe(403);
     const course = await as('managerA').post(`/api/v1/services/${programme}/courses`, { title: 'Spring group', startsOn: soon, sessions: 12, places: 2 });

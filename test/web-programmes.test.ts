@@ -15,6 +15,7 @@ import { longDate } from '../src/web/render.js';
 import { dashAnswers, startDemoApp, type TestApp } from './harness.js';
 import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs } from './web/browser.js';
 import { FormClient } from './web/http.js';
+import { londonDate } from '../src/lib/dates.js';
 
 const missing = browserMissing();
 if (missing) console.log(`web-programmes.test.ts: browser tests skipped: ${missing}`);
@@ -27,8 +28,10 @@ const REFUGE = 'refuge@castlebrook.example';
 const PROGRAMME = 'Freedom recovery programme';
 
 function dayFromToday(days: number): { day: string; month: string; year: string; iso: string } {
-  const date = new Date(Date.now() + days * 86_400_000);
-  return { day: String(date.getUTCDate()), month: String(date.getUTCMonth() + 1), year: String(date.getUTCFullYear()), iso: date.toISOString().slice(0, 10) };
+  // The date in Europe/London, as the service counts days.
+  const iso = londonDate(new Date(Date.now() + days * 86_400_000));
+  const [year, month, day] = iso.split('-').map(Number);
+  return { day: String(day), month: String(month), year: String(year), iso };
 }
 
 let app: TestApp;
@@ -167,7 +170,7 @@ describe('programme pages over HTTP', () => {
 
   it("shows a course's attendance by case reference only, to the organisation running it, and records sessions", async () => {
     const programmeId = await serviceId(PROGRAMME);
-    const course = await api(MANAGER).post(`/api/v1/services/${programmeId}/courses`, { title: 'Evening group', startsOn: dayFromToday(45).iso, sessions: 4, places: 2 });
+    const course = await api(MANAGER).post(`/api/v1/services/${programmeId}/courses`, { title: 'Evening group', startsOn: dayFromToday(0).iso, sessions: 4, places: 1 });
     expect(course.status).toBe(201);
     const { caseId, reference } = await idvaCase({ name: 'Tamsin Attending', dateOfBirth: '1990-09-19' });
     const place = await api(IDVA).post(`/api/v1/cases/${caseId}/programme-places`, { serviceId: programmeId });

@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { IdempotencyHeader, idempotent } from '../../http/idempotency.js';
 import { asActor, IdParams, problemResponses, type RoutePlugin } from '../../http/route-kit.js';
-import { Attendance, JoinProgramme, NewCourse, PlaceView, ProgrammeView } from './schema.js';
+import { Attendance, CourseAttendanceView, JoinProgramme, NewCourse, PlaceView, ProgrammeView } from './schema.js';
 import * as service from './service.js';
 
 export const programmeRoutes: RoutePlugin = async (app) => {
@@ -36,6 +36,12 @@ export const programmeRoutes: RoutePlugin = async (app) => {
     '/cases/:id/programme-places',
     { config: { permission: 'case:read' }, schema: { tags, summary: "The case's places on programmes", params: IdParams, response: { 200: Type.Array(PlaceView), ...problems } } },
     async (request) => asActor(request, (tx, actor) => service.placesOfCase(tx, actor, request.params.id)),
+  );
+
+  app.get(
+    '/courses/:id/attendance',
+    { config: { permission: 'case:read' }, schema: { tags, summary: "A course's register: the people on it by case reference, and the sessions they attended", params: IdParams, response: { 200: CourseAttendanceView, ...problems } } },
+    async (request) => asActor(request, (tx, actor) => service.coursePlaces(tx, actor, request.params.id)),
   );
 
   app.post(

@@ -42,6 +42,21 @@ export const CourseView = Type.Object({
   sessions: Type.Integer(),
   places: Type.Integer(),
   enrolled: Type.Integer(),
+  running: Type.Boolean({ description: 'Started, with sessions still to come' }),
+});
+
+export const CourseAttendanceView = Type.Object({
+  course: Type.Object({ id: Uuid, serviceId: Uuid, serviceName: Type.String(), title: Type.String(), startsOn: Type.String(), sessions: Type.Integer(), places: Type.Integer() }),
+  places: Type.Array(
+    Type.Object({
+      id: Uuid,
+      caseId: Uuid,
+      caseReference: Type.String(),
+      status: Type.String(),
+      sessions: Type.Record(Type.String(), Type.Boolean(), { description: 'Session number → attended' }),
+      attended: Type.Integer(),
+    }),
+  ),
 });
 
 export const ProgrammeView = Type.Object({

@@ -5,7 +5,8 @@
  */
 import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
-import { Conflict, Forbidden, Invalid, NotFound } from '../../lib/errors.js';
+import { londonDate } from '../../lib/dates.js';
+import { Conflict, Forbidden, Invalid, NotFound, Refused } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { caseToReferFrom } from '../cases/service.js';
@@ -13,7 +14,7 @@ import { getService, mayManage } from '../directory/service.js';
 import type { Attendance, NewCourse, PlaceView } from './schema.js';
 import { courseWithRoom, estimatedStart, type UpcomingCourse } from './waiting.js';
 
-const today = (): string => new Date().toISOString().slice(0, 10);
+const today = (): string => londonDate(new Date());
 
 async function programmeService(tx: Tx, actor: Actor, serviceId: string) {
   const service = await getService(tx, actor, serviceId).catch(() => null);
@@ -131,14 +132,15 @@ export async function programme(tx: Tx, actor: Actor, serviceId: string) {
     .select(['c.id', 'c.service_id', 'c.title', 'c.starts_on', 'c.sessions', 'c.places'])
     .select(sql<number>`(select count(*) from programme_places p where p.course_id = c.id and p.status in ('enrolled', 'completed'))::int`.as('enrolled'))
     .where('c.service_id', '=', serviceId)
-    .where('c.starts_on', '>=', today())
+    // Courses to come, and those running (a session a week, so started no more than `sessions` weeks ago).
+    .where(sql<boolean>`c.starts_on + c.sessions * 7 >= ${today()}::date`)
     .orderBy('c.starts_on')
     .execute();
   const waiting = (await waitingList(tx, serviceId)).length;
-  const ahead = courses.map((c) => ({ id: c.id, startsOn: c.starts_on, places: c.places, enrolled: c.enrolled }));
+  const ahead = courses.filter((c) => c.starts_on >= today()).map((c) => ({ id: c.id, startsOn: c.starts_on, places: c.places, enrolled: c.enrolled }));
   return {
     serviceId,
-    courses: courses.map((c) => ({ id: c.id, serviceId: c.service_id, title: c.title, startsOn: c.starts_on, sessions: c.sessions, places: c.places, enrolled: c.enrolled })),
+    courses: courses.map((c) => ({ id: c.id, serviceId: c.service_id, title: c.title, startsOn: c.starts_on, sessions: c.sessions, places: c.places, enrolled: c.enrolled, running: c.starts_on < today() })),
     waiting,
     nextEstimatedStart: estimatedStart(ahead, waiting + 1),
   };
@@ -159,4 +161,66 @@ export async function recordAttendance(tx: Tx, actor: Actor, courseId: string, i
     .execute();
   await audit(tx, actor, { action: 'programme.attendance', recordType: 'case', recordId: place.case_id, details: { courseId, session: input.session, attended: input.attended } });
   return placeView(tx, place.id);
+}
+
+export interface CourseAttendance {
+  course: { id: string; serviceId: string; serviceName: string; title: string; startsOn: string; sessions: number; places: number };
+  /** People with a place on the course (enrolled or completed), by case reference only, in the order they joined. */
+  places: Array<{
+    id: string;
+    caseId: string;
+    caseReference: string;
+    status: string;
+    /** Session number → attended, for the sessions recorded so far. */
+    sessions: Record<number, boolean>;
+    attended: number;
+  }>;
+}
+
+/** A course and the people on it (by case reference only), for its organisation's attendance register. */
+export async function coursePlaces(tx: Tx, actor: Actor, courseId: string): Promise<CourseAttendance> {
+  requirePermission(actor, 'case:read');
+  const course = await tx
+    .selectFrom('programme_courses as c')
+    .innerJoin('services as s', 's.id', 'c.service_id')
+    .select(['c.id', 'c.service_id', 's.name as service_name', 'c.title', 'c.starts_on', 'c.sessions', 'c.places', 'c.organisation_id', 'c.partnership_id'])
+    .where('c.id', '=', courseId)
+    .executeTakeFirst();
+  // Another organisation's course answers exactly as a missing one (and the refusal is audited).
+  if (!course || course.partnership_id !== actor.partnershipId || course.organisation_id !== actor.organisationId) {
+    throw new Refused('Course', { action: 'programme.course_places_read', recordType: 'course', recordId: courseId });
+  }
+  const places = await tx
+    .selectFrom('programme_places as p')
+    .innerJoin('cases as k', 'k.id', 'p.case_id')
+    .select(['p.id', 'p.case_id', 'k.reference', 'p.status'])
+    .where('p.course_id', '=', courseId)
+    .where('p.organisation_id', '=', actor.organisationId)
+    .where('p.status', 'in', ['enrolled', 'completed'])
+    .orderBy('p.enrolled_at')
+    .orderBy('p.id')
+    .execute();
+  const marks =
+    places.length > 0
+      ? await tx.selectFrom('programme_attendance').select(['place_id', 'session', 'attended']).where('course_id', '=', courseId).where('place_id', 'in', places.map((p) => p.id)).orderBy('session').execute()
+      : [];
+  await audit(
+    tx,
+    actor,
+    places.map((p) => ({ action: 'programme.course_places_read', recordType: 'case', recordId: p.case_id, details: { courseId, placeId: p.id } })),
+  );
+  return {
+    course: { id: course.id, serviceId: course.service_id, serviceName: course.service_name, title: course.title, startsOn: course.starts_on, sessions: course.sessions, places: course.places },
+    places: places.map((p) => {
+      const own = marks.filter((m) => m.place_id === p.id);
+      return {
+        id: p.id,
+        caseId: p.case_id,
+        caseReference: p.reference,
+        status: p.status,
+        sessions: Object.fromEntries(own.map((m) => [m.session, m.attended])),
+        attended: own.filter((m) => m.attended).length,
+      };
+    }),
+  };
 }

@@ -9,12 +9,11 @@ import { asActor, IdParams } from '../../http/route-kit.js';
 import { Invalid, type FieldError } from '../../lib/errors.js';
 import { can } from '../../modules/access/actor.js';
 import { Attendance } from '../../modules/programmes/schema.js';
-import { recordAttendance } from '../../modules/programmes/service.js';
+import { coursePlaces, recordAttendance } from '../../modules/programmes/service.js';
 import { text } from '../forms.js';
 import { PLACE_STATUS_COLOURS, PLACE_STATUS_LABELS } from '../labels.js';
 import { checkAgainst, formErrors, render } from '../render.js';
 import { staffOf } from '../session.js';
-import { coursePlaces } from './programme-queries.js';
 
 type Form = Record<string, unknown>;
 
