@@ -61,23 +61,17 @@ async function listAtNextMeeting(tx: Tx, partnershipId: string, referralId: stri
 }
 
 async function create(tx: Tx, actor: Actor, contactId: string, values: { criteria: MaracCriterion[]; reason: string | null; assessmentId: string | null }) {
-  const contact = await tx.selectFrom('contacts').select(['received_at']).where('id', '=', contactId).executeTakeFirstOrThrow();
-  const inserted = await tx
-    .insertInto('marac_referrals')
-    .values({
-      partnership_id: actor.partnershipId,
-      organisation_id: await hubId(tx, actor.partnershipId),
-      contact_id: contactId,
-      risk_assessment_id: values.assessmentId,
-      criteria: values.criteria,
-      reason: values.reason,
-      referred_on: londonDate(contact.received_at),
-      referred_by: actor.userId,
-      referring_organisation_id: actor.organisationId,
-    })
-    .onConflict((oc) => oc.column('contact_id').doNothing())
-    .returning('id')
-    .executeTakeFirst();
+  // One statement: the hub runs MARAC, and the referral is dated by the contact, in Europe/London.
+  const { rows } = await sql<{ id: string }>`insert into marac_referrals
+      (partnership_id, organisation_id, contact_id, risk_assessment_id, criteria, reason, referred_on, referred_by, referring_organisation_id)
+    select c.partnership_id, h.id, c.id, ${values.assessmentId}, ${values.criteria}::text[], ${values.reason},
+      (c.received_at at time zone 'Europe/London')::date, ${actor.userId}, ${actor.organisationId}
+    from contacts c join organisations h on h.partnership_id = c.partnership_id and h.kind = 'spoc_hub'
+    where c.id = ${contactId} and c.partnership_id = ${actor.partnershipId}
+    order by h.created_at limit 1
+    on conflict (contact_id) do nothing
+    returning id`.execute(tx);
+  const inserted = rows[0];
   if (!inserted) return null;
   await flagRepeat(tx, inserted.id);
   await listAtNextMeeting(tx, actor.partnershipId, inserted.id);

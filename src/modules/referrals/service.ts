@@ -199,6 +199,7 @@ export async function sendReferrals(
   const rows: store.ReferralRow[] = inserted.map((row) => ({
     ...row,
     service_name: directory.get(row.service_id)!.name,
+    service_kind: directory.get(row.service_id)!.kind,
     contact_reference: contactRow.reference,
     contact_handler_id: contactRow.handler_user_id,
     contact_caller_type: contactRow.caller_type,
@@ -369,7 +370,7 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
   // An accepted referral opens a case for the person at the receiving organisation, or joins its open one.
   const caseId = target === 'accepted' ? await openOrJoinCase(tx, actor, row) : row.case_id;
   // Accepted onto a group programme: a place on the next course with room, or the waiting list.
-  if (target === 'accepted' && caseId && (await getService(tx, actor, row.service_id)).kind === 'recovery_programme') {
+  if (target === 'accepted' && caseId && row.service_kind === 'recovery_programme') {
     await joinProgramme(tx, actor, caseId, row.service_id, row.id);
   }
   return toView({ ...row, ...changes, case_id: caseId }, now);

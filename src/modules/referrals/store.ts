@@ -7,7 +7,7 @@ export function selectReferrals(tx: Tx) {
     .innerJoin('services as s', 's.id', 'r.service_id')
     .innerJoin('contacts as c', 'c.id', 'r.contact_id')
     .selectAll('r')
-    .select(['s.name as service_name', 'c.reference as contact_reference', 'c.handler_user_id as contact_handler_id', 'c.caller_type as contact_caller_type']);
+    .select(['s.name as service_name', 's.kind as service_kind', 'c.reference as contact_reference', 'c.handler_user_id as contact_handler_id', 'c.caller_type as contact_caller_type']);
 }
 export type ReferralRow = Awaited<ReturnType<ReturnType<typeof selectReferrals>['execute']>>[number];
 
