@@ -91,7 +91,7 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(webApp);
   await app.register(twilioRoutes);
   if (config.jobIntervalMs > 0) {
-    const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs);
+    const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs, config.auditKey);
     app.addHook('onClose', stopJobs);
   }
   await app.ready();

@@ -24,6 +24,8 @@ export interface Config {
   doorPostsPerSession: number;
   /** The Twilio auth token that signs telephony webhooks (a partnership's settings may override it). */
   twilioAuthToken: string | undefined;
+  /** The key of the audit trail's hash chain (HMAC-SHA256); keep it out of the database's reach. */
+  auditKey: string | undefined;
 }
 
 export class ConfigError extends Error {}
@@ -70,5 +72,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     doorPostsPerIp: integer(env, 'SPOC_DOOR_POSTS_PER_IP', 60, 1, 100_000),
     doorPostsPerSession: integer(env, 'SPOC_DOOR_POSTS_PER_SESSION', 30, 1, 100_000),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
+    auditKey: env.SPOC_AUDIT_KEY || undefined,
   };
 }

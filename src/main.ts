@@ -12,6 +12,7 @@ import { migrate } from './db/migrate.js';
 import { inTransaction } from './db/transaction.js';
 import { DomainError, Invalid } from './lib/errors.js';
 import { isIsoDate } from './lib/schema.js';
+import { sealAudit, verifyAudit } from './modules/access/audit-chain.js';
 import { ROLE_LABELS, ROLES, SYSTEM_ROLES } from './modules/access/policy.js';
 import { addUser, createOrganisation, createToken, ORGANISATION_KINDS, requirePartnership } from './modules/access/service.js';
 import { listPartnerships } from './modules/access/store.js';
@@ -259,6 +260,39 @@ program
         console.log(`  ${change.reference}  ${parts.join(', ')}`);
       }
       if (result.changed.length > Number(options.limit)) console.log(`  … and ${result.changed.length - Number(options.limit)} more (--limit)`);
+    }),
+  );
+
+const auditCommand = program.command('audit').description('The audit trail: its hash chain');
+auditCommand
+  .command('seal')
+  .description('Seal audit rows written since the last seal into the hash chain (the background job does this too)')
+  .action(() =>
+    withDatabase(async (database, config) => {
+      await migrateQuietly(database);
+      let total = 0;
+      for (let sealed = await sealAudit(database.db, config.auditKey); sealed > 0; sealed = await sealAudit(database.db, config.auditKey)) {
+        total += sealed;
+        process.stderr.write(`\rsealed ${total} audit rows`);
+      }
+      if (total > 0) process.stderr.write('\n');
+      console.log(`Sealed ${total} audit rows.`);
+    }),
+  );
+auditCommand
+  .command('verify')
+  .description('Check the audit trail: recompute every sealed row\'s hash in order and say where the chain breaks; changes nothing')
+  .action(() =>
+    withDatabase(async (database, config) => {
+      const result = await verifyAudit(database.db, config.auditKey, (checked) => process.stderr.write(`\rchecked ${checked} sealed rows`));
+      process.stderr.write('\n');
+      if (result.broken) {
+        console.error(`Audit trail BROKEN at sealed row ${result.broken.seq}${result.broken.auditId ? ` (audit id ${result.broken.auditId})` : ''}: ${result.broken.problem}.`);
+        console.error(`${result.sealed} sealed rows before it are intact; ${result.awaitingSeal} rows await sealing.`);
+        process.exitCode = 1;
+        return;
+      }
+      console.log(`Audit trail intact: ${result.sealed} sealed rows in an unbroken chain; ${result.awaitingSeal} rows await sealing.`);
     }),
   );
 

@@ -43,7 +43,7 @@ describe('the spoc command', () => {
   it('explains itself and every command with --help', async () => {
     const top = await spoc(['--help']);
     expect(top.code).toBe(0);
-    for (const command of ['serve', 'migrate', 'seed', 'user', 'token', 'directory']) expect(top.stdout).toContain(command);
+    for (const command of ['serve', 'migrate', 'seed', 'user', 'token', 'directory', 'audit']) expect(top.stdout).toContain(command);
     for (const args of [['serve'], ['migrate'], ['seed'], ['user', 'add'], ['token', 'create'], ['directory', 'import'], ['directory', 'export']]) {
       const help = await spoc([...args, '--help']);
       expect(help.code, args.join(' ')).toBe(0);
@@ -173,6 +173,15 @@ describe('the spoc command', () => {
     const unreal = await spoc(['telephony', 'forecast', '--from', '2026-13-01', '--to', '2026-13-02']);
     expect(unreal.code).toBe(1);
     expect(unreal.stderr).toMatch(/--from: must be a date, YYYY-MM-DD\n--to: must be a date/);
+  });
+
+  it('seals the audit trail and verifies its hash chain', async () => {
+    const sealed = await spoc(['audit', 'seal']);
+    expect(sealed.code, sealed.stderr).toBe(0);
+    expect(sealed.stdout).toMatch(/^Sealed \d+ audit rows\.$/m);
+    const verified = await spoc(['audit', 'verify']);
+    expect(verified.code, verified.stderr).toBe(0);
+    expect(verified.stdout).toMatch(/^Audit trail intact: [1-9]\d* sealed rows in an unbroken chain; 0 rows await sealing\.$/m);
   });
 
   it('simulates a signed call against a running spoc and prints the dialogue', async () => {

@@ -126,6 +126,8 @@ export interface AuditEventsTable {
   outcome: 'allowed' | 'denied';
   request_id: string | null;
   details: Json<Record<string, unknown>>;
+  seq: number | null;
+  hash: string | null;
 }
 
 export interface ServicesTable {
