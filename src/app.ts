@@ -7,6 +7,7 @@ import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
 import { setUpAuth } from './http/auth.js';
 import { setUpErrors } from './http/errors.js';
+import { setUpBackup } from './http/backup.js';
 import { setUpHealth } from './http/health.js';
 import { createLogger } from './http/logger.js';
 import { setUpOpenApi } from './http/openapi.js';
@@ -76,6 +77,7 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   app.addSchema(Problem);
 
   setUpHealth(app);
+  setUpBackup(app);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
   await app.register(accessRoutes, { prefix: '/api/v1' });
   await app.register(directoryRoutes, { prefix: '/api/v1' });

@@ -3,10 +3,12 @@
  * Run `spoc --help` or `spoc <command> --help`.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import { Command, Option } from 'commander';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, targetFromConfig, type Database } from './db/connect.js';
+import { RestoreRefused, restoreBackup } from './db/backup.js';
 import { DataDirInUse } from './db/lockfile.js';
 import { migrate } from './db/migrate.js';
 import { inTransaction } from './db/transaction.js';
@@ -263,6 +265,48 @@ program
     }),
   );
 
+program
+  .command('backup')
+  .description('A consistent copy of the embedded database: from a running spoc (--url, --token of a system administrator) or from the stopped data folder')
+  .requiredOption('--out <file>', 'where to write the backup (a gzipped tarball)')
+  .option('--url <url>', 'a running spoc to take it from, e.g. http://127.0.0.1:3000')
+  .option('--token <token>', 'a system administrator\'s API token (or SPOC_TOKEN)')
+  .action(async (options: { out: string; url?: string; token?: string }) => {
+    let bytes: Buffer;
+    if (options.url) {
+      const token = options.token ?? process.env.SPOC_TOKEN;
+      if (!token) throw new Invalid([{ field: '--token', message: 'is required with --url (or set SPOC_TOKEN)' }]);
+      const response = await fetch(new URL('/api/v1/admin/backup', options.url), { headers: { authorization: `Bearer ${token}` } });
+      if (!response.ok) {
+        const problem = (await response.json().catch(() => ({}))) as { detail?: string; title?: string };
+        throw new Invalid([{ field: '--url', message: `the server answered ${response.status}: ${problem.detail ?? problem.title ?? 'no detail'}` }]);
+      }
+      bytes = Buffer.from(await response.arrayBuffer());
+    } else {
+      const config = loadConfig();
+      if (config.databaseUrl) throw new Invalid([{ field: 'DATABASE_URL', message: 'is set: back PostgreSQL up with pg_dump (docs/operations.md)' }]);
+      const database = await openDatabase(targetFromConfig(config));
+      try {
+        bytes = Buffer.from(await (await database.backup!()).arrayBuffer());
+      } finally {
+        await database.close();
+      }
+    }
+    fs.writeFileSync(options.out, bytes);
+    console.log(`Wrote a backup of ${(bytes.length / 1024).toFixed(0)} KB to ${options.out}.`);
+  });
+
+program
+  .command('restore')
+  .description('Restore a backup of the embedded database into a new, empty data folder')
+  .requiredOption('--from <file>', 'a backup written by spoc backup')
+  .option('--data-dir <dir>', 'the new data folder (default: SPOC_DATA_DIR, which must be empty)')
+  .action(async (options: { from: string; dataDir?: string }) => {
+    const dataDir = path.resolve(options.dataDir ?? loadConfig().dataDir);
+    const counts = await restoreBackup(options.from, dataDir);
+    console.log(`Restored into ${dataDir}: ${Object.entries(counts).map(([table, n]) => `${n} ${table.replace(/_/g, ' ')}`).join(', ')}.`);
+  });
+
 const auditCommand = program.command('audit').description('The audit trail: its hash chain');
 auditCommand
   .command('seal')
@@ -376,7 +420,7 @@ async function onlyPartnership(database: Database): Promise<string> {
 
 function explain(error: unknown): string {
   if (error instanceof Invalid) return error.errors.map((e) => `${e.field}: ${e.message}`).join('\n');
-  if (error instanceof DomainError || error instanceof ConfigError || error instanceof DataDirInUse) return error.message;
+  if (error instanceof DomainError || error instanceof ConfigError || error instanceof DataDirInUse || error instanceof RestoreRefused) return error.message;
   return `unexpected error: ${(error as Error).message}`;
 }
 

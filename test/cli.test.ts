@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connect.js';
 import { inTransaction } from '../src/db/transaction.js';
 import { hashToken } from '../src/modules/access/tokens.js';
+import { demoToken } from '../src/seed/demo.js';
 import { createContact } from '../src/modules/contacts/service.js';
 import { DEFAULT_RULES } from '../src/modules/pathways/rules.js';
 import { DASH_RIC_QUESTION_IDS } from '../src/modules/risk/dash-ric.js';
@@ -206,26 +207,62 @@ describe('the spoc command', () => {
     }
   });
 
-  it('refuses a second process on the same data folder', async () => {
+  it('refuses a second process on the same data folder, backs the running one up through it, and restores the backup with every record', async () => {
     const { spawn } = await import('node:child_process');
     const server = spawn(process.execPath, [BIN, 'serve'], {
       env: { ...process.env, SPOC_DATA_DIR: path.join(dir, 'data'), DATABASE_URL: '', PORT: '0', LOG_LEVEL: 'silent' },
     });
+    const backup = path.join(dir, 'running.tgz');
+    let contactId: string;
     try {
-      await new Promise<void>((resolve, reject) => {
+      const url = await new Promise<string>((resolve, reject) => {
         let out = '';
         server.stdout.on('data', (chunk) => {
           out += String(chunk);
-          if (out.includes('spoc is running')) resolve();
+          const match = /spoc is running at (\S+)/.exec(out);
+          if (match) resolve(match[1]!);
         });
         server.on('exit', (code) => reject(new Error(`server exited with ${code}`)));
       });
       const second = await spoc(['migrate']);
       expect(second.code).toBe(1);
       expect(second.stderr).toMatch(/already open in process \d+/);
+
+      const created = await fetch(`${url}/api/v1/contacts`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${demoToken('handler@castlebrook.example')}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ channel: 'phone', callerType: 'victim', immediateDanger: 'no', summary: 'Made just before the backup.' }),
+      });
+      expect(created.status).toBe(201);
+      contactId = ((await created.json()) as { id: string }).id;
+      const refused = await spoc(['backup', '--out', backup, '--url', url, '--token', demoToken('handler@castlebrook.example')]);
+      expect(refused.code).toBe(1);
+      expect(refused.stderr).toMatch(/--url: the server answered 403/);
+      const taken = await spoc(['backup', '--out', backup, '--url', url, '--token', demoToken('admin@castlebrook.example')]);
+      expect(taken.code, taken.stderr).toBe(0);
+      expect(taken.stdout).toMatch(/^Wrote a backup of \d+ KB to /);
+      expect(fs.readFileSync(backup).subarray(0, 2)).toEqual(Buffer.from([0x1f, 0x8b]));
     } finally {
       server.kill('SIGTERM');
       await new Promise((resolve) => server.on('exit', resolve));
     }
-  });
+
+    const target = path.join(dir, 'restored');
+    const restored = await spoc(['restore', '--from', backup, '--data-dir', target]);
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toMatch(/^Restored into .*restored: 1 partnerships, \d+ users, [1-9]\d* contacts/);
+    const again = await spoc(['restore', '--from', backup, '--data-dir', target]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/--data-dir: .* is not empty/);
+    // Everything the running spoc had committed is there, and the copy opens as a database of its own.
+    const database = await openDatabase({ kind: 'pglite', dataDir: target });
+    try {
+      const contact = await database.db.selectFrom('contacts').select(['id', 'summary']).where('id', '=', contactId!).executeTakeFirst();
+      expect(contact).toEqual({ id: contactId!, summary: 'Made just before the backup.' });
+    } finally {
+      await database.close();
+    }
+    const verified = await spoc(['audit', 'verify'], target);
+    expect(verified.code, verified.stderr).toBe(0);
+  }, 180_000);
 });

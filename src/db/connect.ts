@@ -35,6 +35,8 @@ export interface Database {
   session<T>(fn: (session: Session) => Promise<T>): Promise<T>;
   /** A tarball of the embedded database (PGlite only). */
   dump?(): Promise<Blob>;
+  /** A consistent, gzipped copy of the embedded database taken while it runs (PGlite only): no transaction is open during it. */
+  backup?(): Promise<Blob>;
   close(): Promise<void>;
 }
 
@@ -145,6 +147,16 @@ async function openPGlite(target: Extract<DatabaseTarget, { kind: 'pglite' | 'pg
       }
     },
     dump: () => pglite.dumpDataDir('none'),
+    async backup() {
+      // Holding the one connection: every transaction has committed or rolled back, none can start.
+      const client = await pool.connect();
+      try {
+        await pglite.exec('checkpoint');
+        return await pglite.dumpDataDir('gzip');
+      } finally {
+        client.release();
+      }
+    },
     async close() {
       await db.destroy();
       await pglite.close();

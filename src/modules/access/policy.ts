@@ -53,6 +53,7 @@ export const PERMISSIONS = [
   'case:write',
   'marac:read',
   'marac:manage',
+  'database:backup',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -73,7 +74,7 @@ export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   // Aggregates only: never a person's record.
   commissioner: ['directory:read'],
   // Users, organisations and configuration; no case data by default.
-  system_admin: ['directory:read', 'directory:manage', 'organisation:manage', 'user:manage', 'questionnaire:manage'],
+  system_admin: ['directory:read', 'directory:manage', 'organisation:manage', 'user:manage', 'questionnaire:manage', 'database:backup'],
   // Not a person: records what the public web forms send, and nothing else. It cannot sign in.
   web_door: ['contact:create', 'risk:assess'],
   telephony: ['contact:create', 'contact:read', 'contact:update'],
