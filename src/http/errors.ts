@@ -42,6 +42,14 @@ export function fieldErrors(errors: AjvError[], context: string | undefined): Fi
   return out;
 }
 
+const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', '57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006']);
+
+/** Whether an error means the database cannot be reached (a restart, a network break), not that the request was wrong. */
+export function isDatabaseUnavailable(error: { code?: string; message?: string }): boolean {
+  if (error.code && UNAVAILABLE_CODES.has(error.code)) return true;
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection is closed/i.test(error.message ?? '');
+}
+
 function problem(reply: FastifyReply, request: FastifyRequest, status: number, body: Record<string, unknown>): FastifyReply {
   return reply
     .code(status)
@@ -82,6 +90,15 @@ export function setUpErrors(app: FastifyInstance): void {
         title: status === 415 ? 'Unsupported media type' : 'Invalid request',
         detail: isBodyError ? 'The request body could not be read as JSON' : 'The request could not be processed',
         ...(isBodyError ? { errors: [{ field: 'body', message: status === 415 ? 'must be application/json' : 'is not valid JSON' }] } : {}),
+      });
+    }
+    if (isDatabaseUnavailable(error)) {
+      // Nothing was changed (the transaction never committed); the pool reconnects by itself.
+      request.log.warn({ err: error }, 'database unavailable');
+      reply.header('retry-after', '5');
+      return problem(reply, request, 503, {
+        title: 'Service unavailable',
+        detail: 'The database is not answering just now, so nothing was saved. Try again in a few seconds.',
       });
     }
     request.log.error({ err: error }, 'request failed');

@@ -2,22 +2,27 @@ import { sql } from 'kysely';
 import type { FastifyInstance } from 'fastify';
 import { Type } from 'typebox';
 
-/** `GET /health`: the process and its database, truthfully. 503 when the database does not answer. */
+const Readiness = Type.Object({ status: Type.String(), database: Type.Object({ kind: Type.String(), ok: Type.Boolean(), ms: Type.Number() }) });
+
+/**
+ * Health, truthfully. `GET /health/live`: the process answers (restart it if not).
+ * `GET /health/ready` (and `/health`): the database answers too; 503 when it does not, or
+ * while the process is stopping, so a load balancer sends requests elsewhere.
+ */
 export function setUpHealth(app: FastifyInstance): void {
+  let stopping = false;
+  app.addHook('preClose', async () => {
+    stopping = true;
+  });
+
   app.get(
-    '/health',
-    {
-      config: { public: true },
-      schema: {
-        tags: ['health'],
-        security: [],
-        response: {
-          200: Type.Object({ status: Type.String(), database: Type.Object({ kind: Type.String(), ok: Type.Boolean(), ms: Type.Number() }) }),
-          503: Type.Object({ status: Type.String(), database: Type.Object({ kind: Type.String(), ok: Type.Boolean(), ms: Type.Number() }) }),
-        },
-      },
-    },
-    async (_request, reply) => {
+    '/health/live',
+    { config: { public: true }, schema: { tags: ['health'], security: [], response: { 200: Type.Object({ status: Type.String() }) } } },
+    async () => ({ status: 'ok' }),
+  );
+
+  for (const url of ['/health', '/health/ready']) {
+    app.get(url, { config: { public: true }, schema: { tags: ['health'], security: [], response: { 200: Readiness, 503: Readiness } } }, async (_request, reply) => {
       const started = performance.now();
       let ok = true;
       try {
@@ -26,7 +31,7 @@ export function setUpHealth(app: FastifyInstance): void {
         ok = false;
       }
       const database = { kind: app.database.kind, ok, ms: Math.round(performance.now() - started) };
-      return reply.code(ok ? 200 : 503).send({ status: ok ? 'ok' : 'unavailable', database });
-    },
-  );
+      return reply.code(ok && !stopping ? 200 : 503).send({ status: stopping ? 'stopping' : ok ? 'ok' : 'unavailable', database });
+    });
+  }
 }
