@@ -1,6 +1,8 @@
 /** Words for the codes the pages show, and the radio/checkbox items built from them. */
 import { ABUSE_TYPES, CLOSURE_REASONS, FREQUENCIES, HOUSEHOLD_RELATIONSHIPS, PERPETRATOR_RELATIONSHIPS, SEVERITIES } from '../modules/cases/schema.js';
 import { UNIT_TYPES } from '../modules/directory/schema.js';
+import { CRITERION_LABELS } from '../modules/marac/criteria.js';
+import type { MARAC_STATUSES } from '../modules/marac/schema.js';
 import { DECLINE_REASONS, CLOSE_REASONS } from '../modules/referrals/lifecycle.js';
 
 export interface Item {
@@ -173,3 +175,9 @@ export const UNIT_TYPE_ITEMS = itemsOf(UNIT_TYPES, {
 /** A place on a recovery programme (src/modules/programmes/schema.ts). */
 export const PLACE_STATUS_LABELS: Record<string, string> = { waiting: 'Waiting list', enrolled: 'Has a place', completed: 'Completed', withdrawn: 'Withdrawn' };
 export const PLACE_STATUS_COLOURS: Record<string, string> = { waiting: 'govuk-tag--yellow', enrolled: 'govuk-tag--green', completed: 'govuk-tag--grey', withdrawn: 'govuk-tag--grey' };
+
+/** MARAC (src/modules/marac): the criteria a referral met, and where a referral stands. */
+export const MARAC_CRITERION_LABELS: Record<string, string> = CRITERION_LABELS;
+type MaracStatus = (typeof MARAC_STATUSES)[number];
+export const MARAC_STATUS_LABELS: Record<MaracStatus, string> = { awaiting_meeting: 'Waiting for a meeting', listed: 'Listed', heard: 'Heard', withdrawn: 'Withdrawn' };
+export const MARAC_STATUS_COLOURS: Record<MaracStatus, string> = { awaiting_meeting: 'govuk-tag--yellow', listed: 'govuk-tag--blue', heard: 'govuk-tag--green', withdrawn: 'govuk-tag--grey' };

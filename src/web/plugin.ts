@@ -27,6 +27,8 @@ import { coordinatorPages } from './pages/coordinator.js';
 import { directoryPages } from './pages/directory.js';
 import { doorPages } from './door/pages.js';
 import { livePages } from './pages/live.js';
+import { maracMeetingPages } from './pages/marac-meeting.js';
+import { maracPages } from './pages/marac.js';
 import { programmePages } from './pages/programmes.js';
 
 const require = createRequire(import.meta.url);
@@ -101,6 +103,8 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(casePages);
   await app.register(accommodationPages);
   await app.register(programmePages);
+  await app.register(maracPages);
+  await app.register(maracMeetingPages);
   await app.register(coordinatorPages);
   await app.register(directoryPages);
   await app.register(doorPages);

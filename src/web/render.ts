@@ -29,6 +29,7 @@ export function navigationFor(staff: SessionActor, path: string): NavItem[] {
   if (can(staff, 'contact:read')) items.push({ text: 'Contacts', href: '/contacts' });
   if (can(staff, 'referral:act') && !can(staff, 'escalation:read')) items.push({ text: 'Inbox', href: '/inbox' });
   if (can(staff, 'case:read')) items.push({ text: 'Cases', href: '/cases' });
+  if (can(staff, 'marac:read')) items.push({ text: 'MARAC', href: '/marac' });
   if (can(staff, 'escalation:read')) items.push({ text: 'Queues', href: '/queues' }, { text: 'Forecast', href: '/forecast' });
   if (can(staff, 'directory:manage')) items.push({ text: 'Directory', href: '/directory' });
   if (can(staff, 'pathways:manage')) items.push({ text: 'Rules', href: '/rules' });

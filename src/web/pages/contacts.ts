@@ -10,6 +10,7 @@ import * as contacts from '../../modules/contacts/service.js';
 import { referralsOfContact } from '../../modules/referrals/service.js';
 import * as risk from '../../modules/risk/service.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
+import { staffOf } from '../session.js';
 
 export async function contactPages(app: FastifyInstance): Promise<void> {
   app.get('/contacts', { config: { web: true, permission: 'contact:read' } }, async (request, reply) => {
@@ -61,6 +62,8 @@ export async function contactPages(app: FastifyInstance): Promise<void> {
       needsText,
       sent: query.sent === '1',
       matched: typeof query.matched === 'string' ? MATCHED[query.matched] : undefined,
+      // High-risk contacts are referred to MARAC automatically; the MARAC coordinator may refer others by hand.
+      mayReferToMarac: can(staffOf(request), 'marac:manage') && data.assessment?.level !== 'high',
       ...extra,
     });
   }
