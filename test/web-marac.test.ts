@@ -271,6 +271,11 @@ describe('MARAC over HTTP', () => {
     expect(hubPage.text).toContain('Avery Listed');
     expect(hubPage.text).toContain('XB3 7QT');
     expect(hubPage.text).toMatch(/govuk-tag--orange">\s*Repeat\s*<\/strong>\s*<br>last referred \d{1,2} \w+ \d{4}/);
+    // The contact's page says so too, for the hub.
+    const contactPage = await coordinator.request('GET', `/contacts/${again.body.id}`);
+    expect(contactPage.text).toMatch(/Referred to MARAC on \d{1,2} \w+ \d{4} \(Visible high risk \(the checklist score\)\)/);
+    expect(contactPage.text).toMatch(/Repeat[\s\S]*within 12 months of the referral on/);
+    expect(contactPage.text).toContain('Listed for the meeting on');
 
     // An attending agency: the list without the postcode.
     const idva = new FormClient(app.client.baseUrl);

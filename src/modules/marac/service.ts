@@ -156,6 +156,15 @@ export async function getReferral(tx: Tx, actor: Actor, id: string): Promise<Mar
   return referralView(row);
 }
 
+/** The MARAC referral of one contact, for the hub's staff (a line on the contact's page); null when there is none or the actor is not at the hub. */
+export async function referralOfContact(tx: Tx, actor: Actor, contactId: string): Promise<MaracReferralView | null> {
+  if (!can(actor, 'marac:read') || actor.organisationId !== (await hubId(tx, actor.partnershipId))) return null;
+  const row = await selectReferrals(tx).where('m.contact_id', '=', contactId).where('m.partnership_id', '=', actor.partnershipId).executeTakeFirst();
+  if (!row) return null;
+  await audit(tx, actor, { action: 'marac.read', recordType: 'marac_referral', recordId: row.id, details: { contactId } });
+  return referralView(row);
+}
+
 /** Every MARAC referral of the partnership (the MARAC coordinator's view), newest first. */
 export async function listReferrals(tx: Tx, actor: Actor, status?: string): Promise<MaracReferralView[]> {
   requirePermission(actor, 'marac:manage');

@@ -7,8 +7,10 @@ import { MatchDecision } from '../../modules/cases/schema.js';
 import * as cases from '../../modules/cases/service.js';
 import { ContactListQuery } from '../../modules/contacts/schema.js';
 import * as contacts from '../../modules/contacts/service.js';
+import { referralOfContact } from '../../modules/marac/service.js';
 import { referralsOfContact } from '../../modules/referrals/service.js';
 import * as risk from '../../modules/risk/service.js';
+import { MARAC_CRITERION_LABELS } from '../labels.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
 import { staffOf } from '../session.js';
 
@@ -51,6 +53,7 @@ export async function contactPages(app: FastifyInstance): Promise<void> {
         referrals: await referralsOfContact(tx, actor, id),
         needs: await contacts.listNeeds(tx, actor),
         matches: matching ? await cases.matchesFor(tx, actor, id) : null,
+        marac: await referralOfContact(tx, actor, id),
       };
     });
     const needLabels = new Map(data.needs.map((n) => [n.code, n.label]));
@@ -63,7 +66,8 @@ export async function contactPages(app: FastifyInstance): Promise<void> {
       sent: query.sent === '1',
       matched: typeof query.matched === 'string' ? MATCHED[query.matched] : undefined,
       // High-risk contacts are referred to MARAC automatically; the MARAC coordinator may refer others by hand.
-      mayReferToMarac: can(staffOf(request), 'marac:manage') && data.assessment?.level !== 'high',
+      mayReferToMarac: can(staffOf(request), 'marac:manage') && !data.marac && data.assessment?.level !== 'high',
+      maracCriteria: (data.marac?.criteria ?? []).map((c) => MARAC_CRITERION_LABELS[c] ?? c).join('; '),
       ...extra,
     });
   }
