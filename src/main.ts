@@ -21,7 +21,7 @@ import { listPartnerships } from './modules/access/store.js';
 import { exportDirectory, importDirectory } from './modules/directory/oruk-io.js';
 import { replay } from './modules/pathways/replay.js';
 import { parseRuleSet } from './modules/pathways/service.js';
-import { DEMO_PASSWORD, DEMO_SLUG, DEMO_USERS, demoToken, seedDemo } from './seed/demo.js';
+import { DEMO_PASSWORD, DEMO_SLUG, DEMO_TOTP_SECRET, DEMO_USERS, demoToken, seedDemo } from './seed/demo.js';
 import { provisionPartnership } from './seed/partnership.js';
 
 async function withDatabase<T>(fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
@@ -67,6 +67,7 @@ async function serve(options: { seedDemoIfEmpty: boolean }): Promise<void> {
 
 function printDemoAccounts(url: string, justSeeded: boolean): void {
   console.log(`\nDemo partnership "${DEMO_SLUG}"${justSeeded ? ' (just loaded)' : ''}. Demo accounts — fictional data only; password for all: ${DEMO_PASSWORD}`);
+  console.log(`Sign-in codes: add the setup key ${DEMO_TOTP_SECRET} to an authenticator app (demo only; real users enrol their own on first sign-in).`);
   for (const user of DEMO_USERS) {
     console.log(`  ${ROLE_LABELS[user.role].padEnd(28)} ${user.email.padEnd(38)} API token: ${demoToken(user.email)}`);
   }

@@ -3,7 +3,10 @@
  * form, the idle timeout, signing out, and the headers every page carries.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD } from '../src/seed/demo.js';
+import { inTransaction } from '../src/db/transaction.js';
+import { currentTotp } from '../src/modules/access/mfa.js';
+import { addUser } from '../src/modules/access/service.js';
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../src/seed/demo.js';
 import { startDemoApp, type TestApp } from './harness.js';
 import { FormClient } from './web/http.js';
 
@@ -29,9 +32,10 @@ describe('web sign-in and sessions', () => {
     expect(missing.status).toBe(422);
     expect(missing.text).toContain('href="#email"');
 
-    const ok = await new FormClient(t.client.baseUrl).signIn('handler@castlebrook.example');
+    const client = new FormClient(t.client.baseUrl);
+    const ok = await client.signIn('handler@castlebrook.example');
     expect(ok.status).toBe(303);
-    const cookie = ok.headers.getSetCookie().find((c) => c.startsWith('spoc_session='))!;
+    const cookie = client.setCookieLog.find((c) => c.startsWith('spoc_session='))!;
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     // Plain HTTP here, so not Secure; behind TLS (PUBLIC_URL https) it is.
@@ -45,12 +49,85 @@ describe('web sign-in and sessions', () => {
     const page = await browser.request('GET', '/contacts');
     expect(page.status).toBe(303);
     expect(page.headers.get('location')).toBe('/sign-in?next=%2Fcontacts');
-    const signedIn = await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email: 'handler@castlebrook.example', password: DEMO_PASSWORD, next: '/contacts' });
+    const password = await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email: 'handler@castlebrook.example', password: DEMO_PASSWORD, next: '/contacts' });
+    expect(password.headers.get('location')).toBe('/sign-in/code?next=%2Fcontacts');
+    const signedIn = await browser.request('POST', '/sign-in/code', { _csrf: await browser.csrf('/sign-in/code?next=%2Fcontacts'), code: await currentTotp(DEMO_TOTP_SECRET), next: '/contacts' });
     expect(signedIn.headers.get('location')).toBe('/contacts');
     // Only a local path: anywhere else goes home.
     const other = new FormClient(t.client.baseUrl);
     const away = await other.request('POST', '/sign-in', { _csrf: await other.csrf('/sign-in'), email: 'handler@castlebrook.example', password: DEMO_PASSWORD, next: '//evil.example/' });
-    expect(away.headers.get('location')).toBe('/');
+    expect(away.headers.get('location')).toBe('/sign-in/code?next=%2F');
+  });
+
+  it('signs no one in on a password alone: the second factor is required, and a wrong code is refused', async () => {
+    const browser = new FormClient(t.client.baseUrl);
+    const password = await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email: 'coordinator@castlebrook.example', password: DEMO_PASSWORD, next: '/queues' });
+    expect(password.status).toBe(303);
+    expect(browser.cookies.has('spoc_session')).toBe(true);
+    // Half signed in opens nothing.
+    for (const path of ['/queues', '/contacts', '/']) {
+      let page = await browser.request('GET', path);
+      if (page.headers.get('location') === '/sign-in') page = await browser.request('GET', '/sign-in');
+      expect(page.status, path).toBe(303);
+      expect(page.headers.get('location'), path).toMatch(/^\/sign-in\/code\?next=/);
+    }
+    const csrf = await browser.csrf('/sign-in/code');
+    const wrong = await browser.request('POST', '/sign-in/code', { _csrf: csrf, code: '000000', next: '/queues' });
+    expect(wrong.status).toBe(401);
+    expect(wrong.text).toContain('That code is not right');
+    expect((await browser.request('GET', '/queues')).status).toBe(303);
+    const right = await browser.request('POST', '/sign-in/code', { _csrf: csrf, code: await currentTotp(DEMO_TOTP_SECRET), next: '/queues' });
+    expect(right.headers.get('location')).toBe('/queues');
+    expect((await browser.request('GET', '/queues')).status).toBe(200);
+  });
+
+  it('locks an account after 5 failures in a row, and it stays locked even for the right password and code', async () => {
+    const email = 'marac@castlebrook.example';
+    for (let i = 0; i < 5; i += 1) expect((await new FormClient(t.client.baseUrl).signIn(email, 'not the password')).status).toBe(401);
+    const locked = await new FormClient(t.client.baseUrl).signIn(email);
+    expect(locked.status).toBe(401);
+    expect(locked.text).toContain('This account is locked after too many attempts');
+    const user = await t.database.db.selectFrom('users').select(['id', 'locked_until']).where('email', '=', email).executeTakeFirstOrThrow();
+    expect(user.locked_until!.getTime()).toBeGreaterThan(Date.now() + 14 * 60_000);
+    const audited = await t.database.db.selectFrom('audit_events').select('id').where('action', '=', 'session.locked').where('record_id', '=', user.id).execute();
+    expect(audited).toHaveLength(1);
+    // Once the lock has run out, the right password and code sign in again.
+    await t.database.db.updateTable('users').set({ locked_until: new Date(Date.now() - 1000) }).where('id', '=', user.id).execute();
+    expect((await new FormClient(t.client.baseUrl).signIn(email)).status).toBe(303);
+  });
+
+  it('enrols an authenticator on the first sign-in from a QR code, hands out recovery codes once, and each recovery code works once', async () => {
+    await inTransaction(t.database.db, null, (tx) =>
+      addUser(tx, null, { partnershipSlug: 'castlebrook', organisationSlug: 'castlebrook-spoc', email: 'new.handler@castlebrook.example', name: 'New Handler', roles: ['call_handler'], password: 'a-long-new-password' }),
+    );
+    const browser = new FormClient(t.client.baseUrl);
+    const password = await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email: 'new.handler@castlebrook.example', password: 'a-long-new-password', next: '/' });
+    expect(password.headers.get('location')).toBe('/sign-in/enrol?next=%2F');
+    const setup = await browser.request('GET', '/sign-in/enrol?next=%2F');
+    expect(setup.status).toBe(200);
+    expect(setup.text).toMatch(/<svg[^>]*>/);
+    const secret = (/id="secret">([A-Z2-7 ]+)</.exec(setup.text)?.[1] ?? '').replace(/ /g, '');
+    expect(secret.length).toBeGreaterThanOrEqual(26);
+    // The same secret on a reload (it may already be in the app).
+    expect((await browser.request('GET', '/sign-in/enrol')).text).toContain(/id="secret">([A-Z2-7 ]+)</.exec(setup.text)![1]);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(setup.text)![1]!;
+    expect((await browser.request('POST', '/sign-in/enrol', { _csrf: csrf, code: '123456', next: '/' })).status).toBe(401);
+    const done = await browser.request('POST', '/sign-in/enrol', { _csrf: csrf, code: await currentTotp(secret), next: '/' });
+    expect(done.status).toBe(200);
+    const codes = [...done.text.matchAll(/<li><code>([a-z0-9]{5}-[a-z0-9]{5})<\/code><\/li>/g)].map((m) => m[1]!);
+    expect(codes).toHaveLength(10);
+    expect((await browser.request('GET', '/')).status).toBe(200);
+    const stored = await t.database.db.selectFrom('users').select(['recovery_code_hashes', 'totp_enrolled_at']).where('email', '=', 'new.handler@castlebrook.example').executeTakeFirstOrThrow();
+    expect(stored.totp_enrolled_at).not.toBeNull();
+    expect(stored.recovery_code_hashes.join()).not.toContain(codes[0]!.replace('-', ''));
+
+    // Lost phone: a recovery code signs in once, and never again.
+    for (const expected of [303, 401]) {
+      const again = new FormClient(t.client.baseUrl);
+      await again.request('POST', '/sign-in', { _csrf: await again.csrf('/sign-in'), email: 'new.handler@castlebrook.example', password: 'a-long-new-password', next: '/' });
+      const answer = await again.request('POST', '/sign-in/code', { _csrf: await again.csrf('/sign-in/code'), code: codes[3]!, next: '/' });
+      expect(answer.status).toBe(expected);
+    }
   });
 
   it('refuses a form without its CSRF token, changing nothing', async () => {

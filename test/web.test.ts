@@ -7,7 +7,8 @@
  */
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DEMO_PASSWORD, demoToken } from '../src/seed/demo.js';
+import { currentTotp } from '../src/modules/access/mfa.js';
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET, demoToken } from '../src/seed/demo.js';
 import { dashAnswers, startApp, startDemoApp, type TestApp } from './harness.js';
 import { browserMissing, expectAccessible, launch, newContext, screenshot, submitWithKeyboard, tabTo, typeInto, signInAs } from './web/browser.js';
 
@@ -56,6 +57,11 @@ describe.skipIf(missing !== null)('staff web app in a browser', { timeout: 120_0
     await typeInto(page, '#email', 'handler@castlebrook.example');
     await typeInto(page, '#password', DEMO_PASSWORD);
     await submitWithKeyboard(page, 'form[action="/sign-in"] button');
+    // The second factor, by keyboard: the code from the demo users' authenticator.
+    expect(new URL(page.url()).pathname).toBe('/sign-in/code');
+    await expectAccessible(page);
+    await typeInto(page, '#code', await currentTotp(DEMO_TOTP_SECRET));
+    await submitWithKeyboard(page, 'form[action="/sign-in/code"] button');
     await expectAccessible(page);
     await tabTo(page, 'a[href="/calls/new"]');
     await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);

@@ -39,6 +39,11 @@ export interface UsersTable {
   password_hash: string | null;
   status: Generated<string>;
   created_at: CreatedAt;
+  totp_secret: string | null;
+  totp_enrolled_at: Date | null;
+  recovery_code_hashes: Generated<string[]>;
+  failed_sign_ins: Generated<number>;
+  locked_until: Date | null;
 }
 
 export interface ApiTokensTable {

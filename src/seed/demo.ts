@@ -12,6 +12,11 @@ import { provisionPartnership } from './partnership.js';
 
 export const DEMO_SLUG = 'castlebrook';
 export const DEMO_PASSWORD = 'castlebrook-demo-only';
+/**
+ * The demo users' authenticator secret (TOTP), published like the password so anyone can try
+ * the demo: add it to an authenticator app as a setup key. Never for real accounts.
+ */
+export const DEMO_TOTP_SECRET = 'MNQXG5DMMVRHE33PNNSGK3LPEBXW43DZ';
 const BOROUGH = ['XB1', 'XB2', 'XB3', 'XB4', 'XB5', 'XB6', 'XB7', 'XB8', 'XB9'];
 const ALL_DAYS = ['monday', 'tuesday', 'wednesday', 'thursday', 'friday', 'saturday', 'sunday'] as const;
 const ALWAYS_OPEN = ALL_DAYS.map((day) => ({ day, opens: '00:00', closes: '24:00' }));
@@ -93,6 +98,7 @@ export async function seedDemo(tx: Tx): Promise<{ partnershipId: string }> {
       roles: [user.role],
       password: DEMO_PASSWORD,
     });
+    await tx.updateTable('users').set({ totp_secret: DEMO_TOTP_SECRET, totp_enrolled_at: new Date() }).where('email', '=', user.email).execute();
     await createToken(tx, null, { email: user.email, name: 'demo', fixedToken: demoToken(user.email) });
   }
   return { partnershipId: partnership.id };

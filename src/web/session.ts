@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { can } from '../modules/access/actor.js';
-import { sessionActor, type SessionActor } from '../modules/access/sessions.js';
+import { pendingStep, sessionActor, type SessionActor } from '../modules/access/sessions.js';
 import { Forbidden } from '../lib/errors.js';
 
 export const SESSION_COOKIE = 'spoc_session';
@@ -44,8 +44,11 @@ export function setUpSessions(app: FastifyInstance, options: { secureCookies: bo
     request.actor = staff;
     if (config.public) return;
     if (!staff) {
-      if (token) reply.clearCookie(SESSION_COOKIE, { path: '/', secure: options.secureCookies });
       const next = request.method === 'GET' ? `?next=${encodeURIComponent(request.url)}` : '';
+      // Half signed in (the password given, not yet the code): back to the second step.
+      const step = token ? await pendingStep(app.database.db, token) : null;
+      if (step) return reply.redirect(`/sign-in/${step}${next}`, 303);
+      if (token) reply.clearCookie(SESSION_COOKIE, { path: '/', secure: options.secureCookies });
       return reply.redirect(`/sign-in${token ? (next ? `${next}&` : '?') + 'ended=1' : next}`, 303);
     }
     if (config.permission && !can(staff, config.permission)) throw new Forbidden('Your role does not give you this page');

@@ -2,7 +2,8 @@
  * A browser without a browser, for HTTP-level page tests: it keeps the cookies the server
  * sets, posts forms as a browser would, and reads CSRF tokens off pages.
  */
-import { DEMO_PASSWORD } from '../../src/seed/demo.js';
+import { currentTotp } from '../../src/modules/access/mfa.js';
+import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/seed/demo.js';
 
 export interface PageAnswer {
   status: number;
@@ -13,6 +14,8 @@ export interface PageAnswer {
 
 export class FormClient {
   readonly cookies = new Map<string, string>();
+  /** Every Set-Cookie header received, in order. */
+  readonly setCookieLog: string[] = [];
   constructor(readonly base: string) {}
 
   async request(method: string, path: string, form?: Record<string, string>): Promise<PageAnswer> {
@@ -26,6 +29,7 @@ export class FormClient {
       ...(form ? { body: new URLSearchParams(form).toString() } : {}),
     });
     const setCookie = response.headers.getSetCookie();
+    this.setCookieLog.push(...setCookie);
     for (const header of setCookie) {
       const [pair] = header.split(';');
       const [name, ...value] = pair!.split('=');
@@ -42,7 +46,24 @@ export class FormClient {
     return match[1]!;
   }
 
-  async signIn(email: string, password = DEMO_PASSWORD): Promise<PageAnswer> {
-    return this.request('POST', '/sign-in', { _csrf: await this.csrf('/sign-in'), email, password, next: '/' });
+  /**
+   * Signs in as a person does: the password, then the code of their authenticator (the demo
+   * secret, or the one shown on the first sign-in's enrolment page, which it then enrols).
+   * Answers the last step's response: 303 when signed in, as the password step would.
+   */
+  async signIn(email: string, password = DEMO_PASSWORD, totpSecret = DEMO_TOTP_SECRET): Promise<PageAnswer> {
+    const first = await this.request('POST', '/sign-in', { _csrf: await this.csrf('/sign-in'), email, password, next: '/' });
+    const step = /^\/sign-in\/(code|enrol)/.exec(first.headers.get('location') ?? '')?.[1];
+    if (first.status !== 303 || !step) return first;
+    const page = await this.request('GET', first.headers.get('location')!);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
+    const secret = step === 'enrol' ? (/id="secret">([A-Z2-7 ]+)</.exec(page.text)?.[1] ?? '').replace(/ /g, '') : totpSecret;
+    this.totpSecrets.set(email, secret);
+    const answer = await this.request('POST', `/sign-in/${step}`, { _csrf: csrf, code: await currentTotp(secret), next: '/' });
+    // Enrolment ends on the recovery codes page; the session is signed in from there.
+    return step === 'enrol' && answer.status === 200 ? { ...answer, status: 303 } : answer;
   }
+
+  /** The authenticator secret each email signed in with (enrolled on a first sign-in). */
+  readonly totpSecrets = new Map<string, string>();
 }

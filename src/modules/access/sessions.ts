@@ -1,13 +1,15 @@
 /**
  * Staff web sessions: a random token in an HttpOnly cookie, only its hash stored, with an
- * idle limit (30 minutes by default) and an absolute one (12 hours). Multi-factor sign-in
- * (issue 9) slots in as a second step that sets `second_factor_at` before the session counts.
+ * idle limit (30 minutes by default) and an absolute one (12 hours). Signing in takes two
+ * steps: the password, then a code from an authenticator app (TOTP, enrolled on the first
+ * sign-in) or a recovery code; the session counts only once `second_factor_at` is set.
  */
 import type { Kysely } from 'kysely';
-import { inTransaction } from '../../db/transaction.js';
+import { inTransaction, type Tx } from '../../db/transaction.js';
 import type { DB } from '../../db/types.js';
 import { actorForUser, type Actor } from './actor.js';
 import { audit } from './audit.js';
+import { checkTotp, hashRecoveryCode, newRecoveryCodes, newTotpSecret, totpQrSvg } from './mfa.js';
 import { verifyPassword } from './service.js';
 import * as store from './store.js';
 import { generateToken, hashToken, looksLikeToken } from './tokens.js';
@@ -23,15 +25,52 @@ export interface SessionActor extends Actor {
   idleExpiresAt: Date;
 }
 
-/** Checks an email and password; a new session token, or null (audited either way). */
-export async function signIn(db: Kysely<DB>, email: string, password: string, requestId?: string): Promise<{ token: string } | null> {
+/** Failed passwords or codes in a row that lock an account, and for how long. */
+export const MAX_FAILURES = 5;
+export const LOCK_MS = 15 * 60 * 1000;
+/** How long a signed-in password waits for its second factor. */
+const PENDING_MS = 10 * 60 * 1000;
+
+export type SignInResult = { token: string; next: 'code' | 'enrol' } | { lockedUntil: Date } | null;
+
+type UserRow = NonNullable<Awaited<ReturnType<typeof store.findUserByEmail>>>;
+
+/** Counts a failure against the user; the fifth in a row locks the account (and ends its half-signed-in sessions). */
+async function countFailure(tx: Tx, user: { id: string; partnership_id: string; organisation_id: string; roles: string[] }, requestId?: string): Promise<Date | null> {
+  const row = await tx
+    .updateTable('users')
+    .set((eb) => ({ failed_sign_ins: eb('failed_sign_ins', '+', 1) }))
+    .where('id', '=', user.id)
+    .returning(['failed_sign_ins'])
+    .executeTakeFirstOrThrow();
+  if (row.failed_sign_ins < MAX_FAILURES) return null;
+  const lockedUntil = new Date(Date.now() + LOCK_MS);
+  await tx.updateTable('users').set({ failed_sign_ins: 0, locked_until: lockedUntil }).where('id', '=', user.id).execute();
+  await tx.updateTable('web_sessions').set({ revoked_at: new Date() }).where('user_id', '=', user.id).where('second_factor_at', 'is', null).where('revoked_at', 'is', null).execute();
+  await audit(tx, actorForUser(user, requestId), { action: 'session.locked', recordType: 'user', recordId: user.id, details: { minutes: LOCK_MS / 60_000 } });
+  return lockedUntil;
+}
+
+const isLocked = (user: { locked_until: Date | null }) => user.locked_until !== null && user.locked_until > new Date();
+
+/**
+ * The first step of signing in: the email and password. A session is made that counts for
+ * nothing until the second factor is given (or, the first time, enrolled). An account
+ * stays locked for 15 minutes after 5 failures in a row, whatever is typed meanwhile.
+ */
+export async function signIn(db: Kysely<DB>, email: string, password: string, requestId?: string): Promise<SignInResult> {
   const user = await store.findUserByEmail(db, email.trim());
+  if (user && isLocked(user)) {
+    await inTransaction(db, null, (tx) => audit(tx, actorForUser(user, requestId), { action: 'session.sign_in', outcome: 'denied', recordType: 'user', recordId: user.id, details: { locked: true } }));
+    return { lockedUntil: user.locked_until! };
+  }
   const ok = user !== undefined && user.status === 'active' && (await verifyPassword(user.password_hash, password));
   return inTransaction(db, null, async (tx) => {
     if (!ok) {
       // The email tried is not recorded: it may be someone's personal address.
       await audit(tx, user ? actorForUser(user, requestId) : null, { action: 'session.sign_in', outcome: 'denied', ...(user ? { recordType: 'user', recordId: user.id } : {}) });
-      return null;
+      const lockedUntil = user ? await countFailure(tx, user, requestId) : null;
+      return lockedUntil ? { lockedUntil } : null;
     }
     const generated = generateToken();
     const now = new Date();
@@ -40,8 +79,94 @@ export async function signIn(db: Kysely<DB>, email: string, password: string, re
       .values({ token_hash: generated.hash, partnership_id: user.partnership_id, user_id: user.id, expires_at: new Date(now.getTime() + ABSOLUTE_LIMIT_MS) })
       .returning('id')
       .executeTakeFirstOrThrow();
-    await audit(tx, actorForUser(user, requestId), { action: 'session.sign_in', recordType: 'web_session', recordId: row.id });
-    return { token: generated.token };
+    await tx.updateTable('users').set({ failed_sign_ins: 0 }).where('id', '=', user.id).execute();
+    await audit(tx, actorForUser(user, requestId), { action: 'session.password', recordType: 'web_session', recordId: row.id });
+    return { token: generated.token, next: user.totp_enrolled_at ? 'code' : 'enrol' };
+  });
+}
+
+/** A session waiting for its second factor, with its user. */
+async function pending(db: Kysely<DB> | Tx, token: string) {
+  if (!looksLikeToken(token)) return null;
+  const row = await db
+    .selectFrom('web_sessions as s')
+    .innerJoin('users as u', 'u.id', 's.user_id')
+    .selectAll('u')
+    .select(['s.id as session_id', 's.created_at as session_created_at'])
+    .where('s.token_hash', '=', hashToken(token))
+    .where('s.revoked_at', 'is', null)
+    .where('s.second_factor_at', 'is', null)
+    .where('u.status', '=', 'active')
+    .executeTakeFirst();
+  if (!row || Date.now() - row.session_created_at.getTime() > PENDING_MS) return null;
+  return row;
+}
+
+/** Whether a token belongs to a session waiting for its second factor, and which step it is at. */
+export async function pendingStep(db: Kysely<DB>, token: string): Promise<'code' | 'enrol' | null> {
+  const row = await pending(db, token);
+  if (!row || isLocked(row)) return null;
+  return row.totp_enrolled_at ? 'code' : 'enrol';
+}
+
+/** Enrolment, first time: the authenticator secret to show (made once, kept until enrolled). */
+export async function enrolment(db: Kysely<DB>, token: string): Promise<{ secret: string; qrSvg: string; label: string } | null> {
+  const row = await pending(db, token);
+  if (!row || row.totp_enrolled_at || isLocked(row)) return null;
+  let secret = row.totp_secret;
+  if (!secret) {
+    secret = newTotpSecret();
+    await db.updateTable('users').set({ totp_secret: secret }).where('id', '=', row.id).where('totp_secret', 'is', null).execute();
+    secret = (await db.selectFrom('users').select('totp_secret').where('id', '=', row.id).executeTakeFirstOrThrow()).totp_secret!;
+  }
+  return { secret, qrSvg: await totpQrSvg(secret, row.email), label: row.email };
+}
+
+export type SecondFactorResult = { ok: true; recoveryCodes?: string[] } | { ok: false; lockedUntil?: Date };
+
+async function secondFactorPassed(tx: Tx, row: UserRow & { session_id: string }, requestId: string | undefined, how: string) {
+  await tx.updateTable('web_sessions').set({ second_factor_at: new Date() }).where('id', '=', row.session_id).execute();
+  await tx.updateTable('users').set({ failed_sign_ins: 0 }).where('id', '=', row.id).execute();
+  await audit(tx, actorForUser(row, requestId), { action: 'session.sign_in', recordType: 'web_session', recordId: row.session_id, details: { secondFactor: how } });
+}
+
+/** Enrols the authenticator with its first code, and hands out the recovery codes (shown once). */
+export async function completeEnrolment(db: Kysely<DB>, token: string, code: string, requestId?: string): Promise<SecondFactorResult> {
+  return inTransaction(db, null, async (tx) => {
+    const row = await pending(tx, token);
+    if (!row || row.totp_enrolled_at || !row.totp_secret || isLocked(row)) return { ok: false };
+    if (!(await checkTotp(row.totp_secret, code))) {
+      await audit(tx, actorForUser(row, requestId), { action: 'user.mfa_enrol', outcome: 'denied', recordType: 'user', recordId: row.id });
+      const lockedUntil = await countFailure(tx, row, requestId);
+      return lockedUntil ? { ok: false, lockedUntil } : { ok: false };
+    }
+    const recoveryCodes = newRecoveryCodes();
+    await tx.updateTable('users').set({ totp_enrolled_at: new Date(), recovery_code_hashes: recoveryCodes.map(hashRecoveryCode) }).where('id', '=', row.id).execute();
+    await audit(tx, actorForUser(row, requestId), { action: 'user.mfa_enrol', recordType: 'user', recordId: row.id });
+    await secondFactorPassed(tx, row, requestId, 'totp');
+    return { ok: true, recoveryCodes };
+  });
+}
+
+/** The second step: a code from the authenticator, or one of the recovery codes (each works once). */
+export async function secondFactor(db: Kysely<DB>, token: string, code: string, requestId?: string): Promise<SecondFactorResult> {
+  return inTransaction(db, null, async (tx) => {
+    const row = await pending(tx, token);
+    if (!row || !row.totp_enrolled_at || !row.totp_secret) return { ok: false };
+    if (isLocked(row)) return { ok: false, lockedUntil: row.locked_until! };
+    if (await checkTotp(row.totp_secret, code)) {
+      await secondFactorPassed(tx, row, requestId, 'totp');
+      return { ok: true };
+    }
+    const hash = hashRecoveryCode(code);
+    if (/[a-z]/i.test(code) && row.recovery_code_hashes.includes(hash)) {
+      await tx.updateTable('users').set({ recovery_code_hashes: row.recovery_code_hashes.filter((h) => h !== hash) }).where('id', '=', row.id).execute();
+      await secondFactorPassed(tx, row, requestId, 'recovery_code');
+      return { ok: true };
+    }
+    await audit(tx, actorForUser(row, requestId), { action: 'session.sign_in', outcome: 'denied', recordType: 'web_session', recordId: row.session_id, details: { secondFactor: 'wrong' } });
+    const lockedUntil = await countFailure(tx, row, requestId);
+    return lockedUntil ? { ok: false, lockedUntil } : { ok: false };
   });
 }
 
@@ -56,6 +181,8 @@ export async function sessionActor(db: Kysely<DB>, token: string, idleMs: number
     .select(['s.id as sessionId', 's.last_seen_at', 's.expires_at', 'u.id', 'u.partnership_id', 'u.organisation_id', 'u.roles', 'u.name', 'o.name as organisationName'])
     .where('s.token_hash', '=', hashToken(token))
     .where('s.revoked_at', 'is', null)
+    // Signed in only once the second factor is given.
+    .where('s.second_factor_at', 'is not', null)
     .where('u.status', '=', 'active')
     .executeTakeFirst();
   if (!row || row.expires_at <= now || now.getTime() - row.last_seen_at.getTime() > idleMs) return null;
