@@ -142,9 +142,29 @@ program
     }),
   );
 
-program
-  .command('user')
-  .description('People who use spoc')
+const userCommand = program.command('user').description('People who use spoc');
+userCommand
+  .command('reset-sign-in')
+  .description('For someone who lost their phone and recovery codes, or is locked out: ends their sessions and unlocks them; they enrol a new authenticator at their next sign-in')
+  .requiredOption('--email <email>', 'their sign-in email')
+  .action((options: { email: string }) =>
+    withDatabase(async (database) => {
+      const user = await inTransaction(database.db, null, async (tx) => {
+        const row = await tx
+          .updateTable('users')
+          .set({ totp_secret: null, totp_enrolled_at: null, recovery_code_hashes: [], failed_sign_ins: 0, locked_until: null })
+          .where((eb) => eb(eb.fn('lower', ['email']), '=', options.email.toLowerCase()))
+          .returning(['id', 'partnership_id'])
+          .executeTakeFirst();
+        if (!row) throw new Invalid([{ field: '--email', message: 'is not the email of a user' }]);
+        await tx.updateTable('web_sessions').set({ revoked_at: new Date() }).where('user_id', '=', row.id).where('revoked_at', 'is', null).execute();
+        await tx.insertInto('audit_events').values({ partnership_id: row.partnership_id, action: 'user.reset_sign_in', record_type: 'user', record_id: row.id, outcome: 'allowed', details: JSON.stringify({ by: 'command line' }) }).execute();
+        return row;
+      });
+      console.log(`Reset sign-in for user ${user.id}: sessions ended, unlocked; a new authenticator is enrolled at the next sign-in.`);
+    }),
+  );
+userCommand
   .command('add')
   .description('Add a user to an organisation with one or more roles')
   .requiredOption('--partnership <slug>', 'the partnership')

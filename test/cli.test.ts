@@ -56,6 +56,12 @@ describe('the spoc command', () => {
     const added = await spoc(['user', 'add', '--partnership', 'castlebrook', '--organisation', 'rainbow-safe', '--email', 'new.worker@castlebrook.example', '--name', 'New Worker', '--role', 'provider_caseworker']);
     expect(added.code, added.stderr).toBe(0);
     expect(added.stdout).toMatch(/Added user [0-9a-f-]{36}/);
+    const reset = await spoc(['user', 'reset-sign-in', '--email', 'New.Worker@castlebrook.example']);
+    expect(reset.code, reset.stderr).toBe(0);
+    expect(reset.stdout).toMatch(/^Reset sign-in for user [0-9a-f-]{36}: sessions ended, unlocked/);
+    const nobody = await spoc(['user', 'reset-sign-in', '--email', 'nobody@castlebrook.example']);
+    expect(nobody.code).toBe(1);
+    expect(nobody.stderr).toMatch(/--email: is not the email of a user/);
     const token = await spoc(['token', 'create', '--email', 'new.worker@castlebrook.example', '--expires-days', '30']);
     expect(token.code, token.stderr).toBe(0);
     expect(token.stdout.trim()).toMatch(/^spoc_[A-Za-z0-9_-]{40,}$/);
