@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoToken } from '../src/seed/demo.js';
 import { mojDateInLondon } from '../src/web/render.js';
 import { dashAnswers, startDemoApp, type TestApp } from './harness.js';
-import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs } from './web/browser.js';
+import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs, press, follow } from './web/browser.js';
 import { FormClient } from './web/http.js';
 
 const missing = browserMissing();
@@ -77,15 +77,6 @@ describe.skipIf(missing !== null)('a case worked in a browser', { timeout: 240_0
   afterAll(async () => {
     await browser?.close();
   });
-
-  /** Presses a button in the page's main content and waits for the page that follows (a form post and its 303). */
-  async function press(page: Page, text: string): Promise<void> {
-    await Promise.all([page.waitForNavigation(), page.click(`main button:has-text("${text}")`)]);
-  }
-
-  async function follow(page: Page, text: string): Promise<void> {
-    await Promise.all([page.waitForNavigation(), page.click(`main a:has-text("${text}")`)]);
-  }
 
   async function timelineText(page: Page): Promise<string> {
     return (await page.locator('.moj-timeline').textContent()) ?? '';

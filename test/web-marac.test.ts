@@ -13,7 +13,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoToken } from '../src/seed/demo.js';
 import { dashAnswers, startDemoApp, type TestApp } from './harness.js';
-import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs } from './web/browser.js';
+import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs, press } from './web/browser.js';
 import { FormClient } from './web/http.js';
 
 const missing = browserMissing();
@@ -84,11 +84,6 @@ describe.skipIf(missing !== null)('MARAC in a browser', { timeout: 240_000 }, ()
   afterAll(async () => {
     await browser?.close();
   });
-
-  /** Presses a button in the page's main content and waits for the page that follows (a form post and its 303). */
-  async function press(page: Page, text: string): Promise<void> {
-    await Promise.all([page.waitForNavigation(), page.click(`main button:has-text("${text}")`)]);
-  }
 
   async function follow(page: Page, selector: string): Promise<void> {
     await Promise.all([page.waitForNavigation(), page.click(selector)]);

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { demoToken } from '../src/seed/demo.js';
 import { longDate } from '../src/web/render.js';
 import { dashAnswers, startDemoApp, type TestApp } from './harness.js';
-import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs } from './web/browser.js';
+import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs, press, follow } from './web/browser.js';
 import { FormClient } from './web/http.js';
 import { londonDate } from '../src/lib/dates.js';
 
@@ -257,14 +257,6 @@ describe.skipIf(missing !== null)('programmes worked in a browser', { timeout: 1
   afterAll(async () => {
     await browser?.close();
   });
-
-  async function press(page: Page, text: string): Promise<void> {
-    await Promise.all([page.waitForNavigation(), page.click(`main button:has-text("${text}")`)]);
-  }
-
-  async function follow(page: Page, text: string): Promise<void> {
-    await Promise.all([page.waitForNavigation(), page.click(`main a:has-text("${text}")`)]);
-  }
 
   for (const javaScript of [false, true]) {
     const mode = javaScript ? 'on' : 'off';

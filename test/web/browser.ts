@@ -96,3 +96,13 @@ export async function signInAs(page: Page, base: string, email: string): Promise
     await Promise.all([page.waitForNavigation(), page.click('form[action="/sign-in/code"] button')]);
   }
 }
+
+/** Presses a button in the page's main content and waits for the page that follows (a form post and its 303). */
+export async function press(page: Page, text: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(`main button:has-text("${text}")`)]);
+}
+
+/** Follows a link in the page's main content by its text. */
+export async function follow(page: Page, text: string): Promise<void> {
+  await Promise.all([page.waitForNavigation(), page.click(`main a:has-text("${text}")`)]);
+}
