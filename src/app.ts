@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Logger } from 'pino';
 import type { Config } from './config.js';
 import type { Database } from './db/connect.js';
@@ -53,6 +53,14 @@ export async function buildApp({ config, database, logger, now = () => new Date(
     // Our own request log below carries the route pattern, never the URL's query string.
     logController: new LogController({ disableRequestLogging: true }),
     routerOptions: { ignoreTrailingSlash: true },
+    // A URL the router cannot read (bad percent-encoding, a parameter too long) is bad input too.
+    frameworkErrors: (error, request, reply) => {
+      const status = error.statusCode && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 400;
+      void (reply as unknown as FastifyReply)
+        .code(status)
+        .type('application/problem+json')
+        .send({ type: 'about:blank', status, requestId: request.id, title: 'Invalid request', detail: 'The address could not be read', errors: [{ field: 'path', message: 'is not a readable address' }] });
+    },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('database', database);

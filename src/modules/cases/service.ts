@@ -247,6 +247,11 @@ export async function caseToReferFrom(tx: Tx, actor: Actor, caseId: string) {
   return { caseId: row.id, personId: row.person_id, contactId: latest.contact_id };
 }
 
+/** A case of the actor's organisation, as its list shows it (Refused, audited, otherwise). */
+export async function getCaseSummary(tx: Tx, actor: Actor, caseId: string) {
+  return caseSummary(await loadCase(tx, actor, caseId, false, 'case.read'));
+}
+
 function caseSummary(row: store.CaseRow) {
   return {
     id: row.id,

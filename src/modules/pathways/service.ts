@@ -22,9 +22,18 @@ const checkRuleSet = new Ajv({ allErrors: true, strict: false }).compile(RuleSet
 export function deadlinesFor(service: ServiceView, level: RiskLevel, from: Date) {
   const targets = service.responseTargets[level];
   return {
-    acknowledgeBy: deadline(from, targets.acknowledge, service.openingHours, isBankHoliday).toISOString(),
-    firstContactBy: deadline(from, targets.firstContact, service.openingHours, isBankHoliday).toISOString(),
+    acknowledgeBy: reachable(() => deadline(from, targets.acknowledge, service.openingHours, isBankHoliday), from).toISOString(),
+    firstContactBy: reachable(() => deadline(from, targets.firstContact, service.openingHours, isBankHoliday), from).toISOString(),
   };
+}
+
+/** Hours so sparse that a target cannot be met within the clock's horizon: the deadline is the horizon (800 days), never an error. */
+function reachable(count: () => Date, from: Date): Date {
+  try {
+    return count();
+  } catch {
+    return new Date(from.getTime() + 800 * 86_400_000);
+  }
 }
 
 export async function currentRules(tx: Tx, partnershipId: string): Promise<{ version: number; rules: Rule[] }> {
@@ -53,6 +62,8 @@ export function parseRuleSet(candidate: unknown): Rule[] {
 export async function saveRules(tx: Tx, actor: Actor, candidate: unknown) {
   requirePermission(actor, 'pathways:manage');
   const rules = parseRuleSet(candidate);
+  // One save at a time per partnership, so two cannot both take the next version.
+  await tx.selectFrom('partnerships').select('id').where('id', '=', actor.partnershipId).forUpdate().execute();
   const { version } = await currentRules(tx, actor.partnershipId);
   await tx
     .insertInto('routing_rule_sets')

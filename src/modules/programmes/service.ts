@@ -9,7 +9,7 @@ import { londonDate } from '../../lib/dates.js';
 import { Conflict, Forbidden, Invalid, NotFound, Refused } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
-import { caseToReferFrom } from '../cases/service.js';
+import { caseToReferFrom, getCaseSummary } from '../cases/service.js';
 import { getService, mayManage } from '../directory/service.js';
 import type { Attendance, NewCourse, PlaceView } from './schema.js';
 import { courseWithRoom, estimatedStart, type UpcomingCourse } from './waiting.js';
@@ -98,6 +98,7 @@ export async function joinProgramme(tx: Tx, actor: Actor, caseId: string, servic
 /** The case's programme places (enrolled, waiting, completed). */
 export async function placesOfCase(tx: Tx, actor: Actor, caseId: string): Promise<PlaceView[]> {
   requirePermission(actor, 'case:read');
+  await getCaseSummary(tx, actor, caseId);
   const rows = await tx.selectFrom('programme_places').select('id').where('case_id', '=', caseId).where('organisation_id', '=', actor.organisationId).orderBy('joined_at').execute();
   await audit(tx, actor, { action: 'programme.places_read', recordType: 'case', recordId: caseId });
   const places: PlaceView[] = [];

@@ -364,7 +364,8 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
     actorUserId: actor.userId,
     reasonCode: input.reasonCode ?? null,
     reasonText: input.reasonText ?? null,
-    redirectServiceId: input.redirectServiceId ?? null,
+    // Only a redirect names another service; anything else sent with another move is not kept.
+    redirectServiceId: target === 'redirected' ? (input.redirectServiceId ?? null) : null,
   });
   await audit(tx, actor, { action: 'referral.transition', recordType: 'referral', recordId: id, details: { from: current, to: target } });
   // An accepted referral opens a case for the person at the receiving organisation, or joins its open one.

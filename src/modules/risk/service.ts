@@ -109,6 +109,8 @@ export async function getQuestionnaire(tx: Tx, actor: Actor) {
 /** Loads the partnership's licensed official wording as a new version of the definition. */
 export async function loadOfficialWording(tx: Tx, actor: Actor, input: OfficialWording) {
   requirePermission(actor, 'questionnaire:manage');
+  // One save at a time per partnership, so two cannot both take the next version.
+  await tx.selectFrom('partnerships').select('id').where('id', '=', actor.partnershipId).forUpdate().execute();
   const { row, definition } = await currentDefinition(tx, actor.partnershipId);
   const next: QuestionnaireDefinition = {
     ...definition,

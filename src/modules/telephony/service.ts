@@ -99,9 +99,9 @@ export async function startCall(db: Kysely<DB>, partnershipId: string, input: { 
 /** The caller's menu choice (no choice counts as the person experiencing abuse). */
 export async function recordMenu(db: Kysely<DB>, partnershipId: string, callSid: string, digits: string | undefined, inHours: boolean, requestId?: string) {
   return withCall(db, partnershipId, callSid, requestId, async (tx, actor, call) => {
-    const choice = digits && MENU[digits] ? digits : 'none';
+    const choice = digits && Object.hasOwn(MENU, digits) ? digits : 'none';
     await tx.updateTable('calls').set({ menu_choice: choice, in_hours: inHours, ...(inHours ? { queued_at: new Date() } : {}) }).where('id', '=', call.id).execute();
-    await updateContact(tx, actor, call.contact_id, { callerType: MENU[choice] ?? 'victim' });
+    await updateContact(tx, actor, call.contact_id, { callerType: Object.hasOwn(MENU, choice) ? MENU[choice]! : 'victim' });
     return choice;
   });
 }

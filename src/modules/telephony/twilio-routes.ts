@@ -12,6 +12,12 @@ import formbody from '@fastify/formbody';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import twilio from 'twilio';
 import { publicPartnershipId } from '../access/service.js';
+
+/** Twilio's QueueTime as whole seconds, 0 to a day (anything else sent is not a queue time). */
+function queueSecondsOf(value: string | undefined): number {
+  const seconds = Math.trunc(Number(value ?? 0));
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 0), 86_400) : 0;
+}
 import * as calls from './service.js';
 
 const { VoiceResponse } = twilio.twiml;
@@ -133,7 +139,7 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
   app.post(`${BASE}/wait`, route, async (request, reply) => {
     const { partnershipId, settings, params } = ctx(request);
     const response = new VoiceResponse();
-    if (Number(params.QueueTime ?? 0) >= settings.queueTimeoutSeconds || (await calls.onDutyHandlers(db, partnershipId)).length > 0) {
+    if (queueSecondsOf(params.QueueTime) >= settings.queueTimeoutSeconds || (await calls.onDutyHandlers(db, partnershipId)).length > 0) {
       response.leave();
     } else {
       const position = Number(params.QueuePosition ?? 1);
@@ -146,7 +152,7 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
   app.post(`${BASE}/queue-result`, route, async (request, reply) => {
     const { partnershipId, settings, params } = ctx(request);
     const response = new VoiceResponse();
-    const queueSeconds = Number(params.QueueTime ?? 0);
+    const queueSeconds = queueSecondsOf(params.QueueTime);
     if (params.QueueResult === 'bridged') {
       await calls.recordOutcome(db, partnershipId, params.CallSid ?? '', 'answered', { queueSeconds }, request.id);
     } else if (params.QueueResult === 'leave') {
@@ -193,7 +199,7 @@ export async function twilioRoutes(app: FastifyInstance): Promise<void> {
   app.post(`${BASE}/callback-time`, route, async (request, reply) => {
     const { partnershipId, params } = ctx(request);
     const response = new VoiceResponse();
-    const time = CALLBACK_TIMES[params.Digits ?? ''];
+    const time = Object.hasOwn(CALLBACK_TIMES, params.Digits ?? '') ? CALLBACK_TIMES[params.Digits!] : undefined;
     if (!time) {
       const gather = response.gather({ numDigits: 1, action: `${BASE}/callback-time`, timeout: 8 });
       gather.say(VOICE, WORDS.callbackTime);
