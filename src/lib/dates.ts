@@ -5,3 +5,8 @@ import { format } from 'date-fns';
 export function londonDate(instant: Date): string {
   return format(instant, 'yyyy-MM-dd', { in: tz('Europe/London') });
 }
+
+/** Today's date (YYYY-MM-DD) in Europe/London. */
+export function londonToday(): string {
+  return londonDate(new Date());
+}

@@ -32,8 +32,9 @@ import type {
 } from './schema.js';
 import * as store from './store.js';
 import { DEFAULT_SAFETY_PLAN, type PlanSection } from './templates.js';
+import { londonToday } from '../../lib/dates.js';
 
-const today = (): string => new Date().toISOString().slice(0, 10);
+const today = londonToday;
 
 // ── people and repeat recognition ─────────────────────────────────────────────────────
 

@@ -9,7 +9,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import { toCsv } from '../../lib/csv.js';
-import { londonDate } from '../../lib/dates.js';
+import { londonToday } from '../../lib/dates.js';
 import { Conflict, Forbidden, Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
 import { can, requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
@@ -18,7 +18,7 @@ import { loadContact } from '../contacts/service.js';
 import { CRITERION_LABELS, isRepeat, maracCriteria, type MaracCriterion } from './criteria.js';
 import type { FiguresQuery, ListEntry, ManualReferral, MaracReferralView, NewMaracAction, NewMeetings, NewResearch } from './schema.js';
 
-const today = (): string => londonDate(new Date());
+const today = londonToday;
 
 async function hubId(tx: Tx, partnershipId: string): Promise<string> {
   const hub = await findHub(tx, partnershipId);

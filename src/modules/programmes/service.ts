@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
-import { londonDate } from '../../lib/dates.js';
+import { londonToday } from '../../lib/dates.js';
 import { Conflict, Forbidden, Invalid, NotFound, Refused } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
@@ -14,7 +14,7 @@ import { getService, mayManage } from '../directory/service.js';
 import type { Attendance, NewCourse, PlaceView } from './schema.js';
 import { courseWithRoom, estimatedStart, type UpcomingCourse } from './waiting.js';
 
-const today = (): string => londonDate(new Date());
+const today = londonToday;
 
 async function programmeService(tx: Tx, actor: Actor, serviceId: string) {
   const service = await getService(tx, actor, serviceId).catch(() => null);

@@ -28,6 +28,7 @@ import {
   SEVERITY_ITEMS,
 } from '../labels.js';
 import { checkAgainst, formErrors, longDate, render } from '../render.js';
+import { londonToday } from '../../lib/dates.js';
 
 type Form = Record<string, unknown>;
 type Fields = Record<string, { id: string; label: string }>;
@@ -59,7 +60,7 @@ interface CaseForm {
 }
 
 const defined = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
-const today = () => new Date().toISOString().slice(0, 10);
+const today = londonToday;
 
 const household: CaseForm = {
   path: 'household',

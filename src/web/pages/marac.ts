@@ -7,7 +7,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { asActor, IdParams } from '../../http/route-kit.js';
-import { londonDate } from '../../lib/dates.js';
+import { londonDate, londonToday } from '../../lib/dates.js';
 import { Conflict, Invalid, NotFound, type FieldError } from '../../lib/errors.js';
 import { can } from '../../modules/access/actor.js';
 import { ContactListQuery } from '../../modules/contacts/schema.js';
@@ -23,7 +23,7 @@ import { staffOf } from '../session.js';
 type Form = Record<string, unknown>;
 type Fields = Record<string, { id: string; label: string }>;
 
-const today = () => londonDate(new Date());
+const today = londonToday;
 const defined = (input: Record<string, unknown>) => Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined));
 
 /** What the MARAC page says after a form was saved (its `saved` key). */
