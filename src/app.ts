@@ -18,6 +18,7 @@ import { accommodationRoutes } from './modules/accommodation/routes.js';
 import { caseRoutes } from './modules/cases/routes.js';
 import { maracRoutes } from './modules/marac/routes.js';
 import { programmeRoutes } from './modules/programmes/routes.js';
+import { reportRoutes } from './modules/reports/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
 import { directoryRoutes } from './modules/directory/routes.js';
 import { orukRoutes } from './modules/directory/oruk-routes.js';
@@ -99,6 +100,7 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(maracRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
   await app.register(webApp);
+  await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(twilioRoutes);
   if (config.jobIntervalMs > 0) {
     const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs, config.auditKey);

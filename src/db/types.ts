@@ -203,6 +203,8 @@ export interface ContactSharesTable {
   contact_id: string;
   organisation_id: string;
   partnership_id: string;
+  /** the latest risk assessment's level, kept by a trigger (0012_reports.sql) */
+  risk_level: ColumnType<string | null, never, never>;
   shared_by: string;
   reason: string;
   created_at: CreatedAt;
@@ -349,6 +351,13 @@ export interface PersonMatchDecisionsTable {
   id: Generated<string>;
   partnership_id: string;
   contact_id: string;
+  // equality monitoring (0012_reports.sql)
+  sex: string | null;
+  gender_same_as_birth: string | null;
+  ethnicity: string | null;
+  disability: string | null;
+  sexual_orientation: string | null;
+  religion: string | null;
   person_id: string;
   decision: string;
   score: number | null;

@@ -86,7 +86,7 @@ export const STATE_COLOURS: Record<string, string> = {
   withdrawn: 'govuk-tag--grey',
 };
 
-const words = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, ' ');
+export const words = (code: string) => code.charAt(0).toUpperCase() + code.slice(1).replace(/_/g, ' ');
 
 export const DECLINE_ITEMS: Item[] = DECLINE_REASONS.map((value) => ({ value, text: words(value) }));
 export const CLOSE_ITEMS: Item[] = CLOSE_REASONS.map((value) => ({ value, text: words(value) }));

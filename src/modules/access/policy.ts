@@ -54,6 +54,11 @@ export const PERMISSIONS = [
   'marac:read',
   'marac:manage',
   'database:backup',
+  // Reports (src/modules/reports): read them at all; see one's own organisation's figures
+  // exactly; see the partnership's (and other organisations'), with small numbers suppressed.
+  'report:read',
+  'report:own',
+  'report:partnership',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
@@ -62,17 +67,17 @@ const SPOC: Permission[] = ['contact:create', 'contact:update', 'contact:share',
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   call_handler: [...CASEWORK, ...SPOC, 'person:match'],
-  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'marac:read', 'questionnaire:manage', 'directory:manage', 'pathways:manage'],
+  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'marac:read', 'questionnaire:manage', 'directory:manage', 'pathways:manage', 'report:read', 'report:own', 'report:partnership'],
   // Cases belong to the provider that supports the person (src/modules/cases/service.ts).
   provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'person:match', 'case:read', 'case:write', 'marac:read'],
-  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write', 'marac:read'],
+  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write', 'marac:read', 'report:read', 'report:own'],
   // Runs MARAC: referrals, meetings, lists, actions (src/modules/marac/service.ts).
   marac_coordinator: [...CASEWORK, 'risk:assess', 'person:match', 'marac:read', 'marac:manage'],
   // A professional sees only what they referred (src/modules/contacts/access.ts), and the
   // lists of MARAC meetings their agency attends.
   referring_professional: ['contact:create', 'contact:read', 'risk:assess', 'risk:read', 'directory:read', 'referral:read', 'marac:read'],
   // Aggregates only: never a person's record.
-  commissioner: ['directory:read'],
+  commissioner: ['directory:read', 'report:read', 'report:partnership'],
   // Users, organisations and configuration; no case data by default.
   system_admin: ['directory:read', 'directory:manage', 'organisation:manage', 'user:manage', 'questionnaire:manage', 'database:backup'],
   // Not a person: records what the public web forms send, and nothing else. It cannot sign in.

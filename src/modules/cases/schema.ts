@@ -1,5 +1,6 @@
 import { Type, type Static } from 'typebox';
 import { IsoDate, Nullable, PhoneNumber, Postcode, StringEnum, Uuid } from '../../lib/schema.js';
+import { EQUALITY_KEYS, EQUALITY_QUESTIONS, optionsOf } from './equality.js';
 
 const Text = (maxLength: number, description?: string) =>
   Type.String({ minLength: 1, maxLength, ...(description ? { description } : {}) });
@@ -32,6 +33,16 @@ export const PersonSummary = Type.Object({
 
 export const KnownTo = Type.Object({ organisationId: Uuid, organisationName: Type.String(), caseState: Type.String() });
 
+/** Equality monitoring answers (equality.ts); null clears an answer. */
+export const Equality = Type.Object(
+  Object.fromEntries(EQUALITY_KEYS.map((key) => [key, Type.Optional(Nullable(StringEnum(optionsOf(key), { description: EQUALITY_QUESTIONS[key].label })))])) as Record<
+    (typeof EQUALITY_KEYS)[number],
+    ReturnType<typeof Type.Optional<ReturnType<typeof Nullable<ReturnType<typeof StringEnum<string[]>>>>>>
+  >,
+  { additionalProperties: false },
+);
+export type Equality = Partial<Record<(typeof EQUALITY_KEYS)[number], string | null>>;
+
 export const PersonPatch = Type.Object(
   {
     name: Type.Optional(Text(120)),
@@ -43,6 +54,7 @@ export const PersonPatch = Type.Object(
     identifiers: Type.Optional(
       Type.Record(Type.String({ pattern: '^[a-z_]{2,30}$' }), Text(60), { description: 'e.g. nhs_number, police_reference, local_authority_id' }),
     ),
+    equality: Type.Optional(Equality),
   },
   { additionalProperties: false, minProperties: 1 },
 );
@@ -52,6 +64,7 @@ export const PersonView = Type.Object({
   ...PersonSummary.properties,
   phoneDigits: Type.Array(Type.String()),
   identifiers: Type.Record(Type.String(), Type.String()),
+  equality: Type.Record(Type.String(), Nullable(Type.String()), { description: 'Equality monitoring answers; null where not asked' }),
 });
 
 export const MatchView = Type.Object(

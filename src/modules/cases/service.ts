@@ -14,6 +14,7 @@ import { hasPermission, isRole } from '../access/policy.js';
 import { findHub } from '../access/store.js';
 import { loadContact } from '../contacts/service.js';
 import { recheckRepeat } from '../marac/service.js';
+import { EQUALITY_COLUMNS, EQUALITY_KEYS, type EqualityQuestion } from './equality.js';
 import { rank, scoreCandidate, type PersonFacts } from './matching.js';
 import type {
   CaseListQuery,
@@ -345,7 +346,8 @@ export async function personOfCase(tx: Tx, actor: Actor, caseId: string) {
   const row = await loadCase(tx, actor, caseId, false, 'person.read');
   const person = (await store.findPerson(tx, row.person_id))!;
   await audit(tx, actor, { action: 'person.read', recordType: 'person', recordId: person.id, details: { caseId } });
-  return { ...personSummary(person), phoneDigits: person.phone_digits, identifiers: person.identifiers };
+  const equality = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, person[EQUALITY_COLUMNS[key]]]));
+  return { ...personSummary(person), phoneDigits: person.phone_digits, identifiers: person.identifiers, equality };
 }
 
 /** Corrects or adds to what is known of the case's person: other names, identifiers, numbers (matching uses them). */
@@ -368,11 +370,13 @@ export async function updatePerson(tx: Tx, actor: Actor, caseId: string, patch: 
       ...(patch.postcode !== undefined ? { postcode: normalisePostcode(patch.postcode) } : {}),
       ...(patch.phones !== undefined ? { phone_digits: [...new Set(patch.phones.map(phoneDigits))] } : {}),
       ...(patch.identifiers !== undefined ? { identifiers: toJson(patch.identifiers) } : {}),
+      ...Object.fromEntries(Object.entries(patch.equality ?? {}).map(([key, value]) => [EQUALITY_COLUMNS[key as EqualityQuestion], value ?? null])),
       updated_at: new Date(),
     })
     .where('id', '=', row.person_id)
     .execute();
-  await audit(tx, actor, { action: 'person.update', recordType: 'person', recordId: row.person_id, details: { caseId, fields: Object.keys(patch).sort() } });
+  const fields = [...Object.keys(patch).filter((k) => k !== 'equality'), ...Object.keys(patch.equality ?? {}).map((k) => `equality.${k}`)].sort();
+  await audit(tx, actor, { action: 'person.update', recordType: 'person', recordId: row.person_id, details: { caseId, fields } });
   return personOfCase(tx, actor, caseId);
 }
 
