@@ -15,6 +15,9 @@ export interface Config {
   publicUrl: string | undefined;
   /** How often background work (the response-clock check) runs; 0 turns it off. */
   jobIntervalMs: number;
+  /** On SIGTERM: how long to go on serving with readiness at 503 (for a load balancer to notice), then how long requests in progress may take to finish. */
+  shutdownGraceMs: number;
+  shutdownTimeoutMs: number;
   /** A staff web session ends after this long without a request. */
   sessionIdleMinutes: number;
   /** Where "Exit this page" on the public pages goes: a neutral site. */
@@ -26,6 +29,17 @@ export interface Config {
   twilioAuthToken: string | undefined;
   /** The key of the audit trail's hash chain (HMAC-SHA256); keep it out of the database's reach. */
   auditKey: string | undefined;
+  /** Council sign-in (OpenID Connect, e.g. Microsoft Entra ID); off when SPOC_OIDC_ISSUER is not set. */
+  oidc: OidcConfig | undefined;
+}
+
+export interface OidcConfig {
+  /** The identity provider's issuer identifier: its discovery document is read from here. */
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Where the identity provider sends people back: PUBLIC_URL + /sign-in/oidc/callback (register it there). */
+  redirectUrl: string;
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +54,32 @@ function integer(env: NodeJS.ProcessEnv, name: string, fallback: number, min: nu
     throw new ConfigError(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
   }
   return value;
+}
+
+const isLoopback = (host: string) => host === 'localhost' || host === '127.0.0.1' || host === '[::1]';
+
+/** Council sign-in: all three variables together, or none; the issuer on https (http only on this machine, for development and tests). */
+function oidcConfig(env: NodeJS.ProcessEnv, publicUrl: string | undefined): OidcConfig | undefined {
+  const issuer = env.SPOC_OIDC_ISSUER || undefined;
+  const clientId = env.SPOC_OIDC_CLIENT_ID || undefined;
+  const clientSecret = env.SPOC_OIDC_CLIENT_SECRET || undefined;
+  if (!issuer) {
+    if (clientId || clientSecret) throw new ConfigError(`SPOC_OIDC_ISSUER must be set when ${clientId ? 'SPOC_OIDC_CLIENT_ID' : 'SPOC_OIDC_CLIENT_SECRET'} is`);
+    return undefined;
+  }
+  let url: URL;
+  try {
+    url = new URL(issuer);
+  } catch {
+    throw new ConfigError(`SPOC_OIDC_ISSUER must be a URL (got "${issuer}")`);
+  }
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && isLoopback(url.hostname))) || url.search || url.hash) {
+    throw new ConfigError(`SPOC_OIDC_ISSUER must be an https:// URL without a query (http:// only for localhost) (got "${issuer}")`);
+  }
+  if (!clientId) throw new ConfigError('SPOC_OIDC_CLIENT_ID must be set when SPOC_OIDC_ISSUER is');
+  if (!clientSecret) throw new ConfigError('SPOC_OIDC_CLIENT_SECRET must be set when SPOC_OIDC_ISSUER is');
+  if (!publicUrl) throw new ConfigError('PUBLIC_URL must be set when SPOC_OIDC_ISSUER is: council sign-in returns people to PUBLIC_URL/sign-in/oidc/callback');
+  return { issuer, clientId, clientSecret, redirectUrl: `${publicUrl.replace(/\/+$/, '')}/sign-in/oidc/callback` };
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
@@ -67,11 +107,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     publicPartnership: env.SPOC_PUBLIC_PARTNERSHIP || undefined,
     publicUrl,
     jobIntervalMs: integer(env, 'SPOC_JOB_INTERVAL_MS', 60_000, 0, 24 * 60 * 60 * 1000),
+    shutdownGraceMs: integer(env, 'SPOC_SHUTDOWN_GRACE_MS', 0, 0, 5 * 60 * 1000),
+    shutdownTimeoutMs: integer(env, 'SPOC_SHUTDOWN_TIMEOUT_MS', 10_000, 100, 10 * 60 * 1000),
     sessionIdleMinutes: integer(env, 'SPOC_SESSION_IDLE_MINUTES', 30, 2, 12 * 60),
     exitUrl,
     doorPostsPerIp: integer(env, 'SPOC_DOOR_POSTS_PER_IP', 60, 1, 100_000),
     doorPostsPerSession: integer(env, 'SPOC_DOOR_POSTS_PER_SESSION', 30, 1, 100_000),
     twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
     auditKey: env.SPOC_AUDIT_KEY || undefined,
+    oidc: oidcConfig(env, publicUrl),
   };
 }

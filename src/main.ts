@@ -152,7 +152,7 @@ userCommand
       const user = await inTransaction(database.db, null, async (tx) => {
         const row = await tx
           .updateTable('users')
-          .set({ totp_secret: null, totp_enrolled_at: null, recovery_code_hashes: [], failed_sign_ins: 0, locked_until: null })
+          .set({ totp_secret: null, totp_enrolled_at: null, totp_last_step: null, recovery_code_hashes: [], failed_sign_ins: 0, locked_until: null })
           .where((eb) => eb(eb.fn('lower', ['email']), '=', options.email.toLowerCase()))
           .returning(['id', 'partnership_id'])
           .executeTakeFirst();

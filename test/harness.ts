@@ -18,6 +18,7 @@ import type { Role } from '../src/modules/access/policy.js';
 import { addUser, createOrganisation, createToken } from '../src/modules/access/service.js';
 import { seedDemo } from '../src/seed/demo.js';
 import { provisionPartnership } from '../src/seed/partnership.js';
+import { registerTestDatabase } from './web/totp.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
 
@@ -128,13 +129,16 @@ export async function startApp(database?: Database, overrides: Partial<Config> =
   });
   const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0, jobIntervalMs: 0, ...overrides };
   const app = await buildApp({ config, database: db, logger: createLogger('info', stream), ...(now ? { now } : {}) });
-  const address = await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = await app.listen({ port: config.port, host: '127.0.0.1' });
+  // The sign-in helpers find this app's database by its address (see web/totp.ts).
+  const unregister = registerTestDatabase(address, db);
   return {
     app,
     database: db,
     client: new Client(address),
     logs,
     async close() {
+      unregister();
       await app.close();
       if (!database) await db.close();
     },

@@ -4,11 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
-import { currentTotp } from '../src/modules/access/mfa.js';
+import { currentTotp, totpForStep, totpStepAt } from '../src/modules/access/mfa.js';
 import { addUser } from '../src/modules/access/service.js';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../src/seed/demo.js';
 import { startDemoApp, type TestApp } from './harness.js';
 import { FormClient } from './web/http.js';
+import { nextTotp } from './web/totp.js';
 
 describe('web sign-in and sessions', () => {
   let t: TestApp;
@@ -51,7 +52,7 @@ describe('web sign-in and sessions', () => {
     expect(page.headers.get('location')).toBe('/sign-in?next=%2Fcontacts');
     const password = await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email: 'handler@castlebrook.example', password: DEMO_PASSWORD, next: '/contacts' });
     expect(password.headers.get('location')).toBe('/sign-in/code?next=%2Fcontacts');
-    const signedIn = await browser.request('POST', '/sign-in/code', { _csrf: await browser.csrf('/sign-in/code?next=%2Fcontacts'), code: await currentTotp(DEMO_TOTP_SECRET), next: '/contacts' });
+    const signedIn = await browser.request('POST', '/sign-in/code', { _csrf: await browser.csrf('/sign-in/code?next=%2Fcontacts'), code: await nextTotp(t.client.baseUrl, 'handler@castlebrook.example', DEMO_TOTP_SECRET), next: '/contacts' });
     expect(signedIn.headers.get('location')).toBe('/contacts');
     // Only a local path: anywhere else goes home.
     const other = new FormClient(t.client.baseUrl);
@@ -76,7 +77,7 @@ describe('web sign-in and sessions', () => {
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('That code is not right');
     expect((await browser.request('GET', '/queues')).status).toBe(303);
-    const right = await browser.request('POST', '/sign-in/code', { _csrf: csrf, code: await currentTotp(DEMO_TOTP_SECRET), next: '/queues' });
+    const right = await browser.request('POST', '/sign-in/code', { _csrf: csrf, code: await nextTotp(t.client.baseUrl, 'coordinator@castlebrook.example', DEMO_TOTP_SECRET), next: '/queues' });
     expect(right.headers.get('location')).toBe('/queues');
     expect((await browser.request('GET', '/queues')).status).toBe(200);
   });
@@ -128,6 +129,56 @@ describe('web sign-in and sessions', () => {
       const answer = await again.request('POST', '/sign-in/code', { _csrf: await again.csrf('/sign-in/code'), code: codes[3]!, next: '/' });
       expect(answer.status).toBe(expected);
     }
+  });
+
+  it('accepts an authenticator code once: the same code again is refused, a later one signs in, an earlier one does not', async () => {
+    const email = 'refuge@castlebrook.example';
+    const halfSignedIn = async () => {
+      const browser = new FormClient(t.client.baseUrl);
+      await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email, password: DEMO_PASSWORD, next: '/' });
+      return { browser, csrf: await browser.csrf('/sign-in/code') };
+    };
+    const step = totpStepAt(new Date());
+    const code = await totpForStep(DEMO_TOTP_SECRET, step);
+    const first = await halfSignedIn();
+    expect((await first.browser.request('POST', '/sign-in/code', { _csrf: first.csrf, code, next: '/' })).status).toBe(303);
+    expect((await first.browser.request('GET', '/')).status).toBe(200);
+
+    // The same code, seen over a shoulder or replayed, in another browser within its 30 seconds.
+    const second = await halfSignedIn();
+    const replay = await second.browser.request('POST', '/sign-in/code', { _csrf: second.csrf, code, next: '/' });
+    expect(replay.status).toBe(401);
+    expect(replay.text).toContain('That code has been used already');
+    expect((await second.browser.request('GET', '/')).headers.get('location')).toMatch(/^\/sign-in/);
+    const user = await t.database.db.selectFrom('users').select(['id', 'totp_last_step', 'failed_sign_ins']).where('email', '=', email).executeTakeFirstOrThrow();
+    expect(user.totp_last_step).toBe(step);
+    expect(user.failed_sign_ins).toBe(1);
+    const refusals = await t.database.db.selectFrom('audit_events').select('details').where('action', '=', 'session.sign_in').where('outcome', '=', 'denied').where('actor_user_id', '=', user.id).execute();
+    expect(refusals.map((r) => (r.details as { secondFactor?: string }).secondFactor)).toEqual(['reused']);
+
+    // The next code (an authenticator a little ahead is allowed one step) signs in; then the earlier one is refused.
+    const later = await second.browser.request('POST', '/sign-in/code', { _csrf: second.csrf, code: await totpForStep(DEMO_TOTP_SECRET, step + 1), next: '/' });
+    expect(later.status).toBe(303);
+    expect((await second.browser.request('GET', '/')).status).toBe(200);
+    const third = await halfSignedIn();
+    const earlier = await third.browser.request('POST', '/sign-in/code', { _csrf: third.csrf, code, next: '/' });
+    expect(earlier.status).toBe(401);
+    const after = await t.database.db.selectFrom('users').select(['totp_last_step']).where('id', '=', user.id).executeTakeFirstOrThrow();
+    expect(after.totp_last_step).toBe(step + 1);
+  });
+
+  it('accepts one of two sign-ins sent at once with the same code', async () => {
+    const email = 'police@castlebrook.example';
+    const browsers = [new FormClient(t.client.baseUrl), new FormClient(t.client.baseUrl)];
+    const forms = await Promise.all(
+      browsers.map(async (browser) => {
+        await browser.request('POST', '/sign-in', { _csrf: await browser.csrf('/sign-in'), email, password: DEMO_PASSWORD, next: '/' });
+        return browser.csrf('/sign-in/code');
+      }),
+    );
+    const code = await totpForStep(DEMO_TOTP_SECRET, totpStepAt(new Date()));
+    const answers = await Promise.all(browsers.map((browser, i) => browser.request('POST', '/sign-in/code', { _csrf: forms[i]!, code, next: '/' })));
+    expect(answers.map((a) => a.status).sort()).toEqual([303, 401]);
   });
 
   it('refuses a form without its CSRF token, changing nothing', async () => {

@@ -44,6 +44,12 @@ export interface UsersTable {
   recovery_code_hashes: Generated<string[]>;
   failed_sign_ins: Generated<number>;
   locked_until: Date | null;
+  /** The council identity provider's issuer and subject this user signs in as (0013). */
+  oidc_issuer: string | null;
+  oidc_subject: string | null;
+  oidc_linked_at: Date | null;
+  /** The RFC 6238 time step of the last TOTP code accepted: a code of that step or earlier is refused. */
+  totp_last_step: number | null;
 }
 
 export interface ApiTokensTable {

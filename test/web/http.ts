@@ -2,8 +2,8 @@
  * A browser without a browser, for HTTP-level page tests: it keeps the cookies the server
  * sets, posts forms as a browser would, and reads CSRF tokens off pages.
  */
-import { currentTotp } from '../../src/modules/access/mfa.js';
 import { DEMO_PASSWORD, DEMO_TOTP_SECRET } from '../../src/seed/demo.js';
+import { nextTotp } from './totp.js';
 
 export interface PageAnswer {
   status: number;
@@ -59,7 +59,8 @@ export class FormClient {
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)?.[1] ?? '';
     const secret = step === 'enrol' ? (/id="secret">([A-Z2-7 ]+)</.exec(page.text)?.[1] ?? '').replace(/ /g, '') : totpSecret;
     this.totpSecrets.set(email, secret);
-    const answer = await this.request('POST', `/sign-in/${step}`, { _csrf: csrf, code: await currentTotp(secret), next: '/' });
+    // A code spoc has not taken yet: each is accepted once (see totp.ts).
+    const answer = await this.request('POST', `/sign-in/${step}`, { _csrf: csrf, code: await nextTotp(this.base, email, secret), next: '/' });
     // Enrolment ends on the recovery codes page; the session is signed in from there.
     return step === 'enrol' && answer.status === 200 ? { ...answer, status: 303 } : answer;
   }

@@ -1,8 +1,9 @@
 /**
  * Staff web sessions: a random token in an HttpOnly cookie, only its hash stored, with an
  * idle limit (30 minutes by default) and an absolute one (12 hours). Signing in takes two
- * steps: the password, then a code from an authenticator app (TOTP, enrolled on the first
- * sign-in) or a recovery code; the session counts only once `second_factor_at` is set.
+ * steps: the password (or the council's sign-in, see oidc.ts), then a code from an
+ * authenticator app (TOTP, enrolled on the first sign-in, each code accepted once) or a
+ * recovery code; the session counts only once `second_factor_at` is set.
  */
 import type { Kysely } from 'kysely';
 import { inTransaction, type Tx } from '../../db/transaction.js';
@@ -51,7 +52,39 @@ async function countFailure(tx: Tx, user: { id: string; partnership_id: string; 
   return lockedUntil;
 }
 
-const isLocked = (user: { locked_until: Date | null }) => user.locked_until !== null && user.locked_until > new Date();
+export const isLocked = (user: { locked_until: Date | null }): boolean => user.locked_until !== null && user.locked_until > new Date();
+
+/**
+ * A new session for a user whose first factor is proven (a password, or the council's
+ * sign-in): it counts for nothing until `second_factor_at` is set, here when the first
+ * factor already proved a second one.
+ */
+export async function newSession(tx: Tx, user: { id: string; partnership_id: string }, secondFactorAt: Date | null = null): Promise<{ token: string; sessionId: string }> {
+  const generated = generateToken();
+  const now = new Date();
+  const row = await tx
+    .insertInto('web_sessions')
+    .values({ token_hash: generated.hash, partnership_id: user.partnership_id, user_id: user.id, expires_at: new Date(now.getTime() + ABSOLUTE_LIMIT_MS), second_factor_at: secondFactorAt })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return { token: generated.token, sessionId: row.id };
+}
+
+/**
+ * Takes the time step of an accepted code for the user, unless a code of that step or a
+ * later one was accepted first (a replay, or the same code sent twice at once): each code
+ * works once. The conditional update makes two racing requests take turns.
+ */
+async function takeTotpStep(tx: Tx, userId: string, step: number): Promise<boolean> {
+  const row = await tx
+    .updateTable('users')
+    .set({ totp_last_step: step })
+    .where('id', '=', userId)
+    .where((eb) => eb.or([eb('totp_last_step', 'is', null), eb('totp_last_step', '<', step)]))
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
 
 /**
  * The first step of signing in: the email and password. A session is made that counts for
@@ -72,16 +105,10 @@ export async function signIn(db: Kysely<DB>, email: string, password: string, re
       const lockedUntil = user ? await countFailure(tx, user, requestId) : null;
       return lockedUntil ? { lockedUntil } : null;
     }
-    const generated = generateToken();
-    const now = new Date();
-    const row = await tx
-      .insertInto('web_sessions')
-      .values({ token_hash: generated.hash, partnership_id: user.partnership_id, user_id: user.id, expires_at: new Date(now.getTime() + ABSOLUTE_LIMIT_MS) })
-      .returning('id')
-      .executeTakeFirstOrThrow();
+    const session = await newSession(tx, user);
     await tx.updateTable('users').set({ failed_sign_ins: 0 }).where('id', '=', user.id).execute();
-    await audit(tx, actorForUser(user, requestId), { action: 'session.password', recordType: 'web_session', recordId: row.id });
-    return { token: generated.token, next: user.totp_enrolled_at ? 'code' : 'enrol' };
+    await audit(tx, actorForUser(user, requestId), { action: 'session.password', recordType: 'web_session', recordId: session.sessionId });
+    return { token: session.token, next: user.totp_enrolled_at ? 'code' : 'enrol' };
   });
 }
 
@@ -122,7 +149,8 @@ export async function enrolment(db: Kysely<DB>, token: string): Promise<{ secret
   return { secret, qrSvg: await totpQrSvg(secret, row.email), label: row.email };
 }
 
-export type SecondFactorResult = { ok: true; recoveryCodes?: string[] } | { ok: false; lockedUntil?: Date };
+/** `reused`: the code was right but already used (wait for the next one). */
+export type SecondFactorResult = { ok: true; recoveryCodes?: string[] } | { ok: false; lockedUntil?: Date; reused?: boolean };
 
 async function secondFactorPassed(tx: Tx, row: UserRow & { session_id: string }, requestId: string | undefined, how: string) {
   await tx.updateTable('web_sessions').set({ second_factor_at: new Date() }).where('id', '=', row.session_id).execute();
@@ -135,7 +163,8 @@ export async function completeEnrolment(db: Kysely<DB>, token: string, code: str
   return inTransaction(db, null, async (tx) => {
     const row = await pending(tx, token);
     if (!row || row.totp_enrolled_at || !row.totp_secret || isLocked(row)) return { ok: false };
-    if (!(await checkTotp(row.totp_secret, code))) {
+    const step = await checkTotp(row.totp_secret, code, row.totp_last_step);
+    if (step === null || !(await takeTotpStep(tx, row.id, step))) {
       await audit(tx, actorForUser(row, requestId), { action: 'user.mfa_enrol', outcome: 'denied', recordType: 'user', recordId: row.id });
       const lockedUntil = await countFailure(tx, row, requestId);
       return lockedUntil ? { ok: false, lockedUntil } : { ok: false };
@@ -154,7 +183,8 @@ export async function secondFactor(db: Kysely<DB>, token: string, code: string, 
     const row = await pending(tx, token);
     if (!row || !row.totp_enrolled_at || !row.totp_secret) return { ok: false };
     if (isLocked(row)) return { ok: false, lockedUntil: row.locked_until! };
-    if (await checkTotp(row.totp_secret, code)) {
+    const step = await checkTotp(row.totp_secret, code, row.totp_last_step);
+    if (step !== null && (await takeTotpStep(tx, row.id, step))) {
       await secondFactorPassed(tx, row, requestId, 'totp');
       return { ok: true };
     }
@@ -164,9 +194,11 @@ export async function secondFactor(db: Kysely<DB>, token: string, code: string, 
       await secondFactorPassed(tx, row, requestId, 'recovery_code');
       return { ok: true };
     }
-    await audit(tx, actorForUser(row, requestId), { action: 'session.sign_in', outcome: 'denied', recordType: 'web_session', recordId: row.session_id, details: { secondFactor: 'wrong' } });
+    // Right once, but used already: refused (and counted) like a wrong code, and said so.
+    const reused = step !== null || (row.totp_last_step !== null && (await checkTotp(row.totp_secret, code)) !== null);
+    await audit(tx, actorForUser(row, requestId), { action: 'session.sign_in', outcome: 'denied', recordType: 'web_session', recordId: row.session_id, details: { secondFactor: reused ? 'reused' : 'wrong' } });
     const lockedUntil = await countFailure(tx, row, requestId);
-    return lockedUntil ? { ok: false, lockedUntil } : { ok: false };
+    return lockedUntil ? { ok: false, lockedUntil } : { ok: false, ...(reused ? { reused } : {}) };
   });
 }
 

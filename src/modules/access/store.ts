@@ -138,3 +138,20 @@ export function findTokenHolder(db: Queryable, tokenHash: string, now: Date) {
     .where('u.status', '=', 'active')
     .executeTakeFirst();
 }
+
+/** The user linked to this identity at a council identity provider (issuer and subject). */
+export function findUserByIdpSubject(db: Queryable, issuer: string, subject: string) {
+  return db.selectFrom('users').selectAll().where('oidc_issuer', '=', issuer).where('oidc_subject', '=', subject).executeTakeFirst();
+}
+
+/** Links a user, not linked yet, to an identity at a council identity provider; false when someone was first. */
+export async function linkUserToIdp(tx: Tx, userId: string, issuer: string, subject: string): Promise<boolean> {
+  const row = await tx
+    .updateTable('users')
+    .set({ oidc_issuer: issuer, oidc_subject: subject, oidc_linked_at: new Date() })
+    .where('id', '=', userId)
+    .where('oidc_subject', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}

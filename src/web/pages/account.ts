@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { completeEnrolment, enrolment, pendingStep, secondFactor, signIn, signOut } from '../../modules/access/sessions.js';
 import { londonTime, render } from '../render.js';
 import { safeNext, SESSION_COOKIE, setSessionCookie, staffOf } from '../session.js';
+import { councilSignInPages } from './account-oidc.js';
 import { homeFor } from './home.js';
 
 export async function accountPages(app: FastifyInstance): Promise<void> {
@@ -10,6 +11,9 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
   await app.register(rateLimit, { global: false });
   const signInLimit = app.rateLimit({ max: 60, timeWindow: 60_000, keyGenerator: (request) => `sign-in:${request.ip}` });
   const secure = app.config.publicUrl?.startsWith('https:') ? true : ('auto' as const);
+  // "Sign in with your council account", when an identity provider is configured (SPOC_OIDC_*).
+  const councilSignIn = Boolean(app.config.oidc);
+  councilSignInPages(app, { signInLimit, secure });
 
   app.get('/sign-in', { config: { web: true, public: true } }, async (request, reply) => {
     const query = request.query as { next?: string; ended?: string };
@@ -18,7 +22,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
     const token = request.cookies[SESSION_COOKIE];
     const step = token ? await pendingStep(app.database.db, token) : null;
     if (step) return reply.redirect(`/sign-in/${step}?next=${encodeURIComponent(safeNext(query.next))}`, 303);
-    return render(request, reply, 'pages/sign-in.njk', { title: 'Sign in', next: safeNext(query.next), ended: query.ended === '1' });
+    return render(request, reply, 'pages/sign-in.njk', { title: 'Sign in', councilSignIn, next: safeNext(query.next), ended: query.ended === '1' });
   });
 
   const signInErrors = (list: Array<{ text: string; href: string }>) => ({ list, byField: Object.fromEntries(list.map((e) => [e.href.slice(1), { text: e.text }])) });
@@ -36,7 +40,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
       reply.code(list.length === 0 ? 401 : 422);
       if (result) list.push({ text: lockedText(result.lockedUntil), href: '#email' });
       else if (list.length === 0) list.push({ text: 'The email address or password is not right', href: '#email' });
-      return render(request, reply, 'pages/sign-in.njk', { title: 'Sign in', next: safeNext(body.next), email, errors: signInErrors(list) });
+      return render(request, reply, 'pages/sign-in.njk', { title: 'Sign in', councilSignIn, next: safeNext(body.next), email, errors: signInErrors(list) });
     }
     // Half signed in: the session counts only once the second factor is given.
     setSessionCookie(reply, result.token, secure);
@@ -64,7 +68,7 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
     if (!code) return enrolPage(request, reply.code(422), signInErrors([{ text: 'Enter the 6-digit code your authenticator app shows', href: '#code' }]));
     const result = await completeEnrolment(app.database.db, token, code, request.id);
     if (!result.ok) {
-      if (result.lockedUntil) return render(request, reply.code(401), 'pages/sign-in.njk', { title: 'Sign in', next: '/', errors: signInErrors([{ text: lockedText(result.lockedUntil), href: '#email' }]) });
+      if (result.lockedUntil) return render(request, reply.code(401), 'pages/sign-in.njk', { title: 'Sign in', councilSignIn, next: '/', errors: signInErrors([{ text: lockedText(result.lockedUntil), href: '#email' }]) });
       return enrolPage(request, reply.code(401), signInErrors([{ text: 'That code is not right: check the time on your phone, and enter the code it shows now', href: '#code' }]));
     }
     return render(request, reply, 'pages/sign-in-recovery.njk', { title: 'Your recovery codes', recoveryCodes: result.recoveryCodes, next: safeNext(body.next) });
@@ -88,8 +92,11 @@ export async function accountPages(app: FastifyInstance): Promise<void> {
     if (!code) return codePage(request, reply.code(422), signInErrors([{ text: 'Enter the 6-digit code from your authenticator app, or a recovery code', href: '#code' }]));
     const result = await secondFactor(app.database.db, token, code, request.id);
     if (!result.ok) {
-      if (result.lockedUntil) return render(request, reply.code(401), 'pages/sign-in.njk', { title: 'Sign in', next: '/', errors: signInErrors([{ text: lockedText(result.lockedUntil), href: '#email' }]) });
-      return codePage(request, reply.code(401), signInErrors([{ text: 'That code is not right: enter the code your authenticator app shows now', href: '#code' }]));
+      if (result.lockedUntil) return render(request, reply.code(401), 'pages/sign-in.njk', { title: 'Sign in', councilSignIn, next: '/', errors: signInErrors([{ text: lockedText(result.lockedUntil), href: '#email' }]) });
+      const text = result.reused
+        ? 'That code has been used already: wait for your authenticator app to show a new code, and enter that'
+        : 'That code is not right: enter the code your authenticator app shows now';
+      return codePage(request, reply.code(401), signInErrors([{ text, href: '#code' }]));
     }
     return reply.redirect(safeNext(body.next), 303);
   });
