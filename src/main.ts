@@ -4,7 +4,7 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { buildApp } from './app.js';
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { openDatabase, targetFromConfig, type Database } from './db/connect.js';
@@ -23,6 +23,7 @@ import { replay } from './modules/pathways/replay.js';
 import { parseRuleSet } from './modules/pathways/service.js';
 import { DEMO_PASSWORD, DEMO_SLUG, DEMO_TOTP_SECRET, DEMO_USERS, demoToken, seedDemo } from './seed/demo.js';
 import { provisionPartnership } from './seed/partnership.js';
+import { seedSynthetic } from './seed/synthetic.js';
 
 async function withDatabase<T>(fn: (database: Database, config: Config) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -96,15 +97,47 @@ program
 
 program
   .command('seed')
-  .description('Load data into the database')
-  .requiredOption('--demo', 'load the fictional Castlebrook demo partnership')
-  .action(() =>
-    withDatabase(async (database) => {
+  .description('Load data into the database: the demo partnership, or synthetic history for reports and benchmarks')
+  .option('--demo', 'load the fictional Castlebrook demo partnership')
+  .option('--synthetic <contacts>', 'add this many synthetic contacts (with assessments, calls, referrals, cases, MARAC) over past years', positiveWhole('--synthetic'))
+  .option('--partnership <slug>', 'the partnership to add synthetic history to', DEMO_SLUG)
+  .option('--years <years>', 'how many years the synthetic history spans, ending a week ago', positiveWhole('--years'), 3)
+  .option('--seed <number>', 'random seed, for the same history twice', positiveWhole('--seed'))
+  .addHelpText('after', '\nExamples:\n  spoc seed --demo\n  spoc seed --synthetic 20000            (a few seconds; fills the demo\'s reports)\n  spoc seed --synthetic 5000000 --years 5 (national scale, on PostgreSQL: bench/reports)')
+  .action((options: { demo?: boolean; synthetic?: number; partnership: string; years: number; seed?: number }) => {
+    if (!options.demo && options.synthetic === undefined) program.error('error: say what to load: --demo, --synthetic <contacts>, or both');
+    return withDatabase(async (database) => {
+/** A commander parser for a whole number of at least 1, naming the option when it is not one. */
+function positiveWhole(name: string) {
+  return (value: string): number => {
+    if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    return Number(value);
+  };
+}
+
       await migrateQuietly(database);
-      await inTransaction(database.db, null, (tx) => seedDemo(tx));
-      console.log(`Loaded the demo partnership "${DEMO_SLUG}".`);
-    }),
-  );
+      if (options.demo) {
+        await inTransaction(database.db, null, (tx) => seedDemo(tx));
+        console.log(`Loaded the demo partnership "${DEMO_SLUG}".`);
+      }
+      if (options.synthetic !== undefined) {
+        const started = Date.now();
+        const result = await seedSynthetic(database, {
+          partnershipSlug: options.partnership,
+          contacts: options.synthetic,
+          years: options.years,
+          ...(options.seed !== undefined ? { seed: options.seed } : {}),
+          onProgress: (done, total, stage) => {
+            const seconds = (Date.now() - started) / 1000;
+            process.stderr.write(`\rsynthetic ${stage}: ${done.toLocaleString('en-GB')}/${total.toLocaleString('en-GB')} (${Math.floor((done / total) * 100)}%), ${Math.round(seconds)} s${done === total ? '\n' : ''}`);
+          },
+        });
+        console.log(
+          `Added synthetic history to "${options.partnership}": ${result.contacts.toLocaleString('en-GB')} contacts, ${result.people.toLocaleString('en-GB')} people, ${result.referrals.toLocaleString('en-GB')} referrals, ${result.cases.toLocaleString('en-GB')} cases in ${result.seconds} s.`,
+        );
+      }
+    });
+  });
 
 program
   .command('partnership')
