@@ -8,6 +8,7 @@ import type { Database } from './db/connect.js';
 import { setUpAuth } from './http/auth.js';
 import { setUpErrors } from './http/errors.js';
 import { setUpBackup } from './http/backup.js';
+import { setUpDrain } from './http/drain.js';
 import { setUpHealth } from './http/health.js';
 import { createLogger } from './http/logger.js';
 import { setUpOpenApi } from './http/openapi.js';
@@ -17,8 +18,8 @@ import { accessRoutes } from './modules/access/routes.js';
 import { accommodationRoutes } from './modules/accommodation/routes.js';
 import { caseRoutes } from './modules/cases/routes.js';
 import { maracRoutes } from './modules/marac/routes.js';
-import { programmeRoutes } from './modules/programmes/routes.js';
 import { reportRoutes } from './modules/reports/routes.js';
+import { programmeRoutes } from './modules/programmes/routes.js';
 import { contactRoutes } from './modules/contacts/routes.js';
 import { directoryRoutes } from './modules/directory/routes.js';
 import { orukRoutes } from './modules/directory/oruk-routes.js';
@@ -85,6 +86,7 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(swagger, setUpOpenApi());
   app.addSchema(Problem);
 
+  setUpDrain(app);
   setUpHealth(app);
   setUpBackup(app);
   app.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => app.swagger());
@@ -98,9 +100,9 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(accommodationRoutes, { prefix: '/api/v1' });
   await app.register(programmeRoutes, { prefix: '/api/v1' });
   await app.register(maracRoutes, { prefix: '/api/v1' });
+  await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
   await app.register(webApp);
-  await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(twilioRoutes);
   if (config.jobIntervalMs > 0) {
     const stopJobs = startJobs(database.db, app.log as unknown as Logger, config.jobIntervalMs, config.auditKey);

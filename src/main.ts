@@ -56,14 +56,40 @@ async function serve(options: { seedDemoIfEmpty: boolean }): Promise<void> {
   const isDemo = (await listPartnerships(database.db)).some((p) => p.slug === DEMO_SLUG && p.is_demo);
   console.log(`\nspoc is running at ${url}\n  staff web app: ${url}/\n  public web door: ${url}/get-help (self-referral), ${url}/refer (professionals)\n  API documentation (OpenAPI 3.1): ${url}/openapi.json\n  health: ${url}/health\n  Open Referral UK directory: ${url}/oruk/`);
   if (isDemo) printDemoAccounts(url, seeded);
+  let stopping = false;
   const stop = async (signal: string) => {
-    console.error(`${signal}: stopping`);
-    await app.close();
-    await database.close();
-    process.exit(0);
+    if (stopping) {
+      console.error(`${signal} again: stopping now, without waiting for requests in progress`);
+      process.exit(1);
+    }
+    stopping = true;
+    // Ctrl-C in a terminal stops at once; SIGTERM (a service manager, a container) gives a load balancer its grace first.
+    const graceMs = signal === 'SIGTERM' ? config.shutdownGraceMs : 0;
+    console.error(`${signal}: stopping${graceMs > 0 ? `: /health/ready answers 503, accepting for ${graceMs} ms more` : ''}; finishing the requests in progress`);
+    // Whatever happens below, the process ends: a stop that hangs is a stop that gets SIGKILLed.
+    setTimeout(() => {
+      console.error('spoc: still stopping after the shutdown timeout: exiting');
+      process.exit(1);
+    }, graceMs + config.shutdownTimeoutMs + 5_000).unref();
+    try {
+      const drained = await app.drain({ graceMs, timeoutMs: config.shutdownTimeoutMs });
+      // Then background jobs (the step in progress commits, no other starts), then the database.
+      await app.close();
+      await database.close();
+      const requests = (n: number) => `${n} request${n === 1 ? '' : 's'}`;
+      console.error(
+        drained.cutOff > 0
+          ? `stopped: ${requests(drained.cutOff)} still in progress after ${config.shutdownTimeoutMs} ms cut off (SPOC_SHUTDOWN_TIMEOUT_MS); background jobs stopped, database closed`
+          : `stopped: ${requests(drained.inProgressAtStart)} in progress, ${drained.answered} answered while stopping; background jobs stopped, database closed`,
+      );
+      process.exit(drained.cutOff > 0 ? 1 : 0);
+    } catch (error) {
+      console.error(`spoc: stopping failed: ${(error as Error).message}`);
+      process.exit(1);
+    }
   };
-  process.once('SIGINT', () => void stop('SIGINT'));
-  process.once('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
+  process.on('SIGTERM', () => void stop('SIGTERM'));
 }
 
 function printDemoAccounts(url: string, justSeeded: boolean): void {
@@ -73,6 +99,14 @@ function printDemoAccounts(url: string, justSeeded: boolean): void {
     console.log(`  ${ROLE_LABELS[user.role].padEnd(28)} ${user.email.padEnd(38)} API token: ${demoToken(user.email)}`);
   }
   console.log(`\nTry: curl -H "Authorization: Bearer ${demoToken(DEMO_USERS[0]!.email)}" ${url}/api/v1/me\n`);
+}
+
+/** A commander parser for a whole number of at least 1, naming the option when it is not one. */
+function positiveWhole(name: string) {
+  return (value: string): number => {
+    if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
+    return Number(value);
+  };
 }
 
 const program = new Command()
@@ -107,14 +141,6 @@ program
   .action((options: { demo?: boolean; synthetic?: number; partnership: string; years: number; seed?: number }) => {
     if (!options.demo && options.synthetic === undefined) program.error('error: say what to load: --demo, --synthetic <contacts>, or both');
     return withDatabase(async (database) => {
-/** A commander parser for a whole number of at least 1, naming the option when it is not one. */
-function positiveWhole(name: string) {
-  return (value: string): number => {
-    if (!/^[1-9][0-9]{0,9}$/.test(value)) throw new InvalidArgumentError(`${name} must be a whole number of at least 1`);
-    return Number(value);
-  };
-}
-
       await migrateQuietly(database);
       if (options.demo) {
         await inTransaction(database.db, null, (tx) => seedDemo(tx));

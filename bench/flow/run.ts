@@ -10,15 +10,14 @@
  * It starts spoc (`spoc serve`) on a fresh database of its own: a new PostgreSQL database
  * on 127.0.0.1:5432 (dropped afterwards) or a temporary PGlite folder.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/connect.js';
-import { DASH_RIC_QUESTION_IDS } from '../../src/modules/risk/dash-ric.js';
-import { demoToken } from '../../src/seed/demo.js';
+import { BIN, flow as flowOf, percentile, seed, startServer, STEPS, stop, type Step } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -34,63 +33,9 @@ const { values: args } = parseArgs({
 const DURATION_MS = Number(args.duration) * 1000;
 const CONCURRENCY = Number(args.concurrency);
 const RATE = Number(args.rate);
-const BIN = path.resolve('bin/spoc.js');
-const STEPS = ['create contact', 'submit checklist', 'get pathways', 'send 2 referrals', 'acknowledge', 'accept'] as const;
-type Step = (typeof STEPS)[number];
-const HANDLER = demoToken('handler@castlebrook.example');
-const IDVA = demoToken('idva@castlebrook.example');
-const answers = Object.fromEntries(DASH_RIC_QUESTION_IDS.map((id, i) => [id, i < 15 ? 'yes' : 'no']));
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-async function call(base: string, token: string, method: string, url: string, body?: unknown) {
-  if (args.trace) console.log(`  ${method} ${url}`);
-  const response = await fetch(base + url, {
-    method,
-    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
-    ...(body ? { body: JSON.stringify(body) } : {}),
-  });
-  const json = (await response.json()) as Record<string, any>;
-  if (response.status >= 300) throw new Error(`${method} ${url} → ${response.status} ${json.title ?? ''}`);
-  return json;
-}
-
-/** One full flow; returns each step's latency in ms. */
-async function flow(base: string, n: number): Promise<Record<Step, number>> {
-  const times = {} as Record<Step, number>;
-  const timed = async <T>(step: Step, fn: () => Promise<T>): Promise<T> => {
-    const start = performance.now();
-    const result = await fn();
-    times[step] = performance.now() - start;
-    return result;
-  };
-  const contact = await timed('create contact', () =>
-    call(base, HANDLER, 'POST', '/api/v1/contacts', {
-      channel: 'phone',
-      callerType: 'victim',
-      immediateDanger: 'no',
-      person: { name: `Bench Person ${n}`, dateOfBirth: '1988-03-04', gender: 'female', postcode: 'XB2 1AA', phones: ['07700 900000'] },
-      safeContact: { phones: [{ number: '07700 900000', callSafe: true, textSafe: false, voicemailSafe: false }] },
-      children: [{ dateOfBirth: '2019-01-01' }],
-    }),
-  );
-  await timed('submit checklist', () => call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/risk-assessments`, { answers }));
-  const pathways = await timed('get pathways', () => call(base, HANDLER, 'GET', `/api/v1/contacts/${contact.id}/pathways`));
-  const chosen = pathways.proposals.filter((p: { kind: string }) => p.kind === 'idva' || p.kind === 'marac').slice(0, 2);
-  const sent = await timed('send 2 referrals', () =>
-    call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/referrals`, {
-      referrals: chosen.map((p: { serviceId: string }) => ({ serviceId: p.serviceId })),
-      consent: 'given',
-    }),
-  );
-  const idva = sent.referrals.find((r: { serviceName: string }) => r.serviceName === 'IDVA service');
-  await timed('acknowledge', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'acknowledged' }));
-  await timed('accept', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'accepted' }));
-  return times;
-}
+/** One full flow (bench/flow/client.ts), printing each request with --trace. */
+const flow = (base: string, n: number) => flowOf(base, n, { trace: args.trace });
 
 interface RunResult {
   flows: number;
@@ -146,13 +91,6 @@ function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; 
   return startServer([...nodeArgs, BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, /spoc is running at (\S+)/);
 }
 
-async function seed(env: Record<string, string>): Promise<void> {
-  await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'seed', '--demo'], { env: { ...process.env, ...env }, stdio: 'inherit' });
-    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
-  });
-}
-
 /** Round-trips one flow makes, counted on an in-process app over the same kind of database. */
 async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
   let count = 0;
@@ -172,26 +110,6 @@ async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
   await app.close();
   await database.close();
   return perFlow;
-}
-
-/** Starts a process and waits for the line that gives its URL. */
-function startServer(args: string[], env: Record<string, string>, ready: RegExp): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    child.stdout!.on('data', (chunk) => {
-      out += String(chunk);
-      const match = ready.exec(out);
-      if (match) resolve({ child, url: match[1]! });
-    });
-    child.on('exit', (code) => reject(new Error(`${args.at(-1)} exited with ${code}`)));
-  });
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  const exited = new Promise((resolve) => child.on('exit', resolve));
-  child.kill('SIGTERM');
-  await exited;
 }
 
 /**

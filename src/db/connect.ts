@@ -61,6 +61,9 @@ async function openPostgres(url: string, poolSize: number, onQuery?: (sql: strin
   const pool = new pg.Pool({ connectionString: url, max: poolSize, types: pgTypes, connectionTimeoutMillis: 5000 });
   // An idle client losing its server must not crash the process; the next query reconnects.
   pool.on('error', () => undefined);
+  // Nor one in use (a transaction open, a query running): its query fails (503) and the pool
+  // drops it on release, but pg also emits the error on the client, and unheard it ends the process.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }), ...logOption(onQuery) });
   return {
     kind: 'postgres',

@@ -31,7 +31,8 @@ export function setUpHealth(app: FastifyInstance): void {
         ok = false;
       }
       const database = { kind: app.database.kind, ok, ms: Math.round(performance.now() - started) };
-      return reply.code(ok && !stopping ? 200 : 503).send({ status: stopping ? 'stopping' : ok ? 'ok' : 'unavailable', database });
+      const leaving = stopping || app.draining;
+      return reply.code(ok && !leaving ? 200 : 503).send({ status: leaving ? 'stopping' : ok ? 'ok' : 'unavailable', database });
     });
   }
 }

@@ -10,21 +10,34 @@ import { raiseDueEscalations } from '../modules/referrals/escalations.js';
  * sealing the audit trail's new rows into its hash chain, and deleting public-form answers
  * nobody came back for. It
  * keeps no state of its own, so any number of processes can run it and a restart loses
- * nothing; the database makes each escalation exactly once.
+ * nothing; the database makes each escalation exactly once. Stopping (the returned function)
+ * lets the step in progress commit and starts no other.
  */
 export function startJobs(db: Kysely<DB>, log: Logger, intervalMs: number, auditKey?: string): () => Promise<void> {
+  // Each step is one transaction: stopping waits for the step in progress and starts no other.
+  const steps: Array<() => Promise<void>> = [
+    async () => {
+      const count = await raiseDueEscalations(db);
+      if (count > 0) log.info({ escalations: count }, 'response clocks breached: escalations raised');
+    },
+    async () => {
+      await sealAudit(db, auditKey);
+    },
+    async () => {
+      const count = await purgeExpiredDoors(db);
+      if (count > 0) log.info({ doorSessions: count }, 'expired public-form answers deleted');
+    },
+  ];
+  let stopped = false;
   let running: Promise<void> | null = null;
   const tick = () => {
-    if (running) return;
-    running = raiseDueEscalations(db)
-      .then((count) => {
-        if (count > 0) log.info({ escalations: count }, 'response clocks breached: escalations raised');
-      })
-      .then(() => sealAudit(db, auditKey))
-      .then(() => purgeExpiredDoors(db))
-      .then((count) => {
-        if (count > 0) log.info({ doorSessions: count }, 'expired public-form answers deleted');
-      })
+    if (running || stopped) return;
+    running = (async () => {
+      for (const step of steps) {
+        if (stopped) return;
+        await step();
+      }
+    })()
       .catch((error: unknown) => log.warn({ err: error }, 'background work failed; it will run again'))
       .finally(() => {
         running = null;
@@ -34,6 +47,7 @@ export function startJobs(db: Kysely<DB>, log: Logger, intervalMs: number, audit
   timer.unref();
   tick();
   return async () => {
+    stopped = true;
     clearInterval(timer);
     await running;
   };

@@ -1,0 +1,115 @@
+/**
+ * The benchmarks' client side, shared by bench/flow and bench/soak: the call handler's
+ * flow as HTTP requests against a running spoc (demo partnership), percentiles, and
+ * starting and stopping spoc as a process of its own.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
+import { DASH_RIC_QUESTION_IDS } from '../../src/modules/risk/dash-ric.js';
+import { demoToken } from '../../src/seed/demo.js';
+
+export const BIN = path.resolve('bin/spoc.js');
+export const STEPS = ['create contact', 'submit checklist', 'get pathways', 'send 2 referrals', 'acknowledge', 'accept'] as const;
+export type Step = (typeof STEPS)[number];
+export const HANDLER = demoToken('handler@castlebrook.example');
+export const IDVA = demoToken('idva@castlebrook.example');
+/** A high-risk checklist (15 yes): the contact is referred to MARAC too. */
+export const ANSWERS = Object.fromEntries(DASH_RIC_QUESTION_IDS.map((id, i) => [id, i < 15 ? 'yes' : 'no']));
+
+export function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** One API request as `token`; throws on any answer from 300 up. */
+export async function call(base: string, token: string, method: string, url: string, body?: unknown, trace = false) {
+  if (trace) console.log(`  ${method} ${url}`);
+  const response = await fetch(base + url, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    ...(body ? { body: JSON.stringify(body) } : {}),
+  });
+  const json = (await response.json()) as Record<string, any>;
+  if (response.status >= 300) throw new Error(`${method} ${url} → ${response.status} ${json.title ?? ''}`);
+  return json;
+}
+
+/**
+ * One full flow: create a contact, submit the checklist, get pathways, send 2 referrals
+ * (IDVA and MARAC), then the IDVA service acknowledges and accepts. Returns each step's
+ * latency in ms; `onStep` also hears each one as it ends (the soak times them per minute).
+ */
+export async function flow(base: string, n: number, options: { trace?: boolean; onStep?: (step: Step, ms: number) => void } = {}): Promise<Record<Step, number>> {
+  const times = {} as Record<Step, number>;
+  const timed = async <T>(step: Step, fn: () => Promise<T>): Promise<T> => {
+    const start = performance.now();
+    const result = await fn();
+    times[step] = performance.now() - start;
+    options.onStep?.(step, times[step]);
+    return result;
+  };
+  const trace = options.trace ?? false;
+  const contact = await timed('create contact', () =>
+    call(
+      base,
+      HANDLER,
+      'POST',
+      '/api/v1/contacts',
+      {
+        channel: 'phone',
+        callerType: 'victim',
+        immediateDanger: 'no',
+        person: { name: `Bench Person ${n}`, dateOfBirth: '1988-03-04', gender: 'female', postcode: 'XB2 1AA', phones: ['07700 900000'] },
+        safeContact: { phones: [{ number: '07700 900000', callSafe: true, textSafe: false, voicemailSafe: false }] },
+        children: [{ dateOfBirth: '2019-01-01' }],
+      },
+      trace,
+    ),
+  );
+  await timed('submit checklist', () => call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/risk-assessments`, { answers: ANSWERS }, trace));
+  const pathways = await timed('get pathways', () => call(base, HANDLER, 'GET', `/api/v1/contacts/${contact.id}/pathways`, undefined, trace));
+  const chosen = pathways.proposals.filter((p: { kind: string }) => p.kind === 'idva' || p.kind === 'marac').slice(0, 2);
+  const sent = await timed('send 2 referrals', () =>
+    call(
+      base,
+      HANDLER,
+      'POST',
+      `/api/v1/contacts/${contact.id}/referrals`,
+      { referrals: chosen.map((p: { serviceId: string }) => ({ serviceId: p.serviceId })), consent: 'given' },
+      trace,
+    ),
+  );
+  const idva = sent.referrals.find((r: { serviceName: string }) => r.serviceName === 'IDVA service');
+  await timed('acknowledge', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'acknowledged' }, trace));
+  await timed('accept', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'accepted' }, trace));
+  return times;
+}
+
+/** Loads the demo partnership into the database of `env` (`spoc seed --demo`). */
+export async function seed(env: Record<string, string>): Promise<void> {
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn(process.execPath, [BIN, 'seed', '--demo'], { env: { ...process.env, ...env }, stdio: 'inherit' });
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
+  });
+}
+
+/** Starts a process and waits for the line that gives its URL; its standard error is shown, or piped to read. */
+export function startServer(args: string[], env: Record<string, string>, ready: RegExp, stderr: 'inherit' | 'pipe' = 'inherit'): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, args, { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', stderr] });
+  return new Promise((resolve, reject) => {
+    let out = '';
+    child.stdout!.on('data', (chunk) => {
+      out += String(chunk);
+      const match = ready.exec(out);
+      if (match) resolve({ child, url: match[1]! });
+    });
+    child.on('exit', (code) => reject(new Error(`${args.at(-1)} exited with ${code}`)));
+  });
+}
+
+export async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((resolve) => child.on('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+}
