@@ -47,7 +47,7 @@ async function contact(receivedAt: string, fields: { channel?: string; callerTyp
       children: '[]',
       perpetrators: '[]',
       person_id: fields.personId ?? null,
-    })
+    } as never)
     .execute();
   return id;
 }

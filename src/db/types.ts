@@ -203,14 +203,14 @@ export interface ContactsTable {
   updated_at: UpdatedAt;
   updated_by: string | null;
   person_id: string | null;
+  /** the latest risk assessment's level, kept by a trigger (0012_reports.sql) */
+  risk_level: ColumnType<string | null, never, never>;
 }
 
 export interface ContactSharesTable {
   contact_id: string;
   organisation_id: string;
   partnership_id: string;
-  /** the latest risk assessment's level, kept by a trigger (0012_reports.sql) */
-  risk_level: ColumnType<string | null, never, never>;
   shared_by: string;
   reason: string;
   created_at: CreatedAt;
@@ -351,12 +351,6 @@ export interface PeopleTable {
   created_by: string;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
-}
-
-export interface PersonMatchDecisionsTable {
-  id: Generated<string>;
-  partnership_id: string;
-  contact_id: string;
   // equality monitoring (0012_reports.sql)
   sex: string | null;
   gender_same_as_birth: string | null;
@@ -364,6 +358,12 @@ export interface PersonMatchDecisionsTable {
   disability: string | null;
   sexual_orientation: string | null;
   religion: string | null;
+}
+
+export interface PersonMatchDecisionsTable {
+  id: Generated<string>;
+  partnership_id: string;
+  contact_id: string;
   person_id: string;
   decision: string;
   score: number | null;

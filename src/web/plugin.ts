@@ -30,6 +30,7 @@ import { livePages } from './pages/live.js';
 import { maracMeetingPages } from './pages/marac-meeting.js';
 import { maracPages } from './pages/marac.js';
 import { programmePages } from './pages/programmes.js';
+import { reportPages } from './pages/reports.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -107,6 +108,7 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(maracMeetingPages);
   await app.register(coordinatorPages);
   await app.register(directoryPages);
+  await app.register(reportPages);
   await app.register(doorPages);
   await app.register(livePages);
 }

@@ -5,7 +5,7 @@
  */
 import type { TObject } from 'typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { fieldErrors } from '../http/errors.js';
+import { fieldErrors, isDatabaseUnavailable } from '../http/errors.js';
 import { buildAjv } from '../http/validation.js';
 import { DomainError, Invalid, NotFound, type FieldError } from '../lib/errors.js';
 import { can } from '../modules/access/actor.js';
@@ -33,6 +33,7 @@ export function navigationFor(staff: SessionActor, path: string): NavItem[] {
   if (can(staff, 'escalation:read')) items.push({ text: 'Queues', href: '/queues' }, { text: 'Forecast', href: '/forecast' });
   if (can(staff, 'directory:manage')) items.push({ text: 'Directory', href: '/directory' });
   if (can(staff, 'pathways:manage')) items.push({ text: 'Rules', href: '/rules' });
+  if (can(staff, 'report:read')) items.push({ text: 'Dashboard', href: '/dashboard' }, { text: 'Reports', href: '/reports' });
   return items.map((item) => ({ ...item, active: item.href === '/' ? path === '/' : path === item.href || path.startsWith(`${item.href}/`) }));
 }
 
@@ -151,6 +152,13 @@ export function checkAgainst<T>(schema: TObject, value: unknown): T {
 /** Error pages: a record one may not see looks exactly like a missing one. */
 export function setUpWebErrors(app: FastifyInstance): void {
   app.setErrorHandler(async (error: FastifyError, request, reply) => {
+    if (isDatabaseUnavailable(error)) {
+      // GOV.UK's "service unavailable" page: nothing of the person signed in or of anyone's record on it.
+      request.log.warn({ err: error }, 'database unavailable');
+      request.staff = null;
+      reply.code(503).header('retry-after', '5');
+      return render(request, reply, 'unavailable.njk');
+    }
     const csrf = typeof error.code === 'string' && error.code.startsWith('FST_CSRF');
     const status = csrf ? 403 : error instanceof DomainError ? error.status : (error.statusCode ?? 500);
     if (status >= 500) request.log.error({ err: error }, 'page failed');

@@ -1,0 +1,128 @@
+/// <reference lib="dom" />
+/**
+ * Dashboards and reports in the staff web app (issue 11), over the demo partnership with a
+ * synthetic history (spoc seed --synthetic). In a real browser: each role's dashboard (SPOC
+ * manager, provider manager, commissioner) and the reports page with its charts, tables and
+ * CSV, every page scanned by axe; the commissioner never sees a count from 1 to 4. Over
+ * HTTP: a bad date in the report form is named, and the quarterly return prints.
+ */
+import { sql } from 'kysely';
+import type { Browser, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seedSynthetic } from '../src/seed/synthetic.js';
+import { startDemoApp, type TestApp } from './harness.js';
+import { browserMissing, expectAccessible, launch, newContext, screenshot, signInAs } from './web/browser.js';
+import { FormClient } from './web/http.js';
+
+const missing = browserMissing();
+if (missing) console.log(`web-reports.test.ts: browser tests skipped: ${missing}`);
+
+const COORDINATOR = 'coordinator@castlebrook.example';
+const MANAGER = 'provider-manager@castlebrook.example';
+const COMMISSIONER = 'commissioner@castlebrook.example';
+
+let app: TestApp;
+let base: string;
+
+beforeAll(async () => {
+  app = await startDemoApp();
+  base = app.client.baseUrl;
+  const result = await seedSynthetic(app.database, { partnershipSlug: 'castlebrook', contacts: 3000, years: 2, seed: 7 });
+  expect(result.contacts).toBe(3000);
+  // A safe caseload this partnership's synthetic IDVAs are over, so the flag shows.
+  await sql`update partnerships set settings = settings || '{"safeCaseload": {"low": 5, "high": 6}}'::jsonb where slug = 'castlebrook'`.execute(app.database.db);
+}, 120_000);
+afterAll(() => app?.close());
+
+/** The counts in the page's report tables of counts (risk at contact, the services' decisions): numbers as shown. */
+async function shownCounts(page: Page): Promise<string[]> {
+  return page.$$eval('#table-risk ~ table td.govuk-table__cell--numeric, #table-decisions ~ table td.govuk-table__cell--numeric', (cells) => cells.map((c) => (c.textContent ?? '').trim()));
+}
+
+describe.skipIf(missing)('dashboards and reports in a browser', () => {
+  let browser: Browser;
+  beforeAll(async () => {
+    browser = await launch();
+  });
+  afterAll(() => browser?.close());
+
+  it("the SPOC manager's dashboard: today, queues, response times, and the service over its safe caseload", async () => {
+    const page = await (await newContext(browser, { javaScript: true })).newPage();
+    await signInAs(page, base, COORDINATOR);
+    await page.goto(`${base}/dashboard`);
+    await expect(page.locator('h2', { hasText: 'Today' }).count()).resolves.toBe(1);
+    await expect(page.locator('h2', { hasText: 'Queues' }).count()).resolves.toBe(1);
+    await expect(page.locator('caption', { hasText: 'Referrals sent this month' }).count()).resolves.toBe(1);
+    expect(await page.locator('.govuk-warning-text').innerText()).toContain('IDVA service');
+    await expectAccessible(page);
+    await screenshot(page, 'dashboard-spoc');
+    await page.close();
+  });
+
+  it("a provider manager's dashboard: their organisation's referrals, capacity and each caseworker's caseload", async () => {
+    const page = await (await newContext(browser, { javaScript: true })).newPage();
+    await signInAs(page, base, MANAGER);
+    await page.goto(`${base}/dashboard`);
+    await expect(page.locator('h2', { hasText: 'Caseloads' }).count()).resolves.toBe(1);
+    const caseworkers = await page.$$eval('main table:last-of-type tbody tr', (rows) => rows.map((r) => (r.textContent ?? '').replace(/\s+/g, ' ').trim()));
+    expect(caseworkers.length).toBeGreaterThan(0);
+    expect(caseworkers.some((row) => row.includes('Synthetic caseworker') && row.includes('Over safe caseload'))).toBe(true);
+    // Only their own organisation's services under Capacity.
+    const capacity = await page.locator('h2:has-text("Capacity") + ul').innerText();
+    expect(capacity).toContain('IDVA service');
+    expect(capacity).not.toContain('Brookside');
+    await expectAccessible(page);
+    await screenshot(page, 'dashboard-provider');
+    await page.close();
+  });
+
+  it("the commissioner's dashboard and reports: aggregates only, no count from 1 to 4, charts with tables, CSV", async () => {
+    const page = await (await newContext(browser, { javaScript: true })).newPage();
+    await signInAs(page, base, COMMISSIONER);
+    await page.goto(`${base}/dashboard`);
+    expect(await page.locator('h1').innerText()).toBe('Dashboard');
+    const shown = await shownCounts(page);
+    expect(shown.length).toBe(5 + 6);
+    for (const text of shown) expect(['1', '2', '3', '4']).not.toContain(text);
+    await expectAccessible(page);
+    await screenshot(page, 'dashboard-commissioner');
+
+    await page.goto(`${base}/reports`);
+    await page.selectOption('#period', 'year');
+    await Promise.all([page.waitForNavigation(), page.click('form[action="/reports"] button')]);
+    expect(new URL(page.url()).searchParams.get('period')).toBe('year');
+    expect(await page.locator('main h2').first().innerText()).toMatch(/April \d{4} to 31 March \d{4}/);
+    // Charts are images described in words; the tables hold the same figures.
+    expect(await page.locator('svg.spoc-plot[role="img"]').count()).toBeGreaterThan(5);
+    expect(await page.locator('svg.spoc-plot[aria-label="Risk at contact: bar chart"]').count()).toBe(1);
+    const counts = await shownCounts(page);
+    expect(counts.length).toBe(11);
+    for (const text of counts) expect(['1', '2', '3', '4']).not.toContain(text);
+    const csvHref = await page.locator('a', { hasText: 'Download “Risk at contact” as CSV' }).getAttribute('href');
+    const csv = await page.request.get(`${base}${csvHref}`);
+    expect(csv.status()).toBe(200);
+    expect((await csv.text()).split('\r\n')[0]).toBe('Risk level,Contacts');
+    await expectAccessible(page);
+    await screenshot(page, 'reports');
+    await page.close();
+  });
+});
+
+describe('report pages over HTTP', () => {
+  it('names a bad date, keeps what was typed, and prints the quarterly return', async () => {
+    const client = new FormClient(base);
+    await client.signIn(COMMISSIONER);
+    const bad = await client.request('GET', '/reports?period=month&date-day=31&date-month=2&date-year=2026');
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('govuk-error-summary');
+    expect(bad.text).toContain('href="#date-day"');
+    expect(bad.text).toContain('value="31"');
+    const quarterly = await client.request('GET', '/reports/quarterly');
+    expect(quarterly.status).toBe(200);
+    expect(quarterly.text).toContain('Quarterly return');
+    expect(quarterly.text).toContain('Risk at contact');
+    const caseworker = new FormClient(base);
+    await caseworker.signIn('idva@castlebrook.example');
+    expect((await caseworker.request('GET', '/reports')).status).toBe(403);
+  });
+});
