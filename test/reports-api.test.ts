@@ -378,3 +378,27 @@ describe('CSV', () => {
     expect(await auditCount(t.database, { action: 'report.export' })).toBe(before + 3);
   });
 });
+
+describe('safe caseloads', () => {
+  it("an IDVA service over its safe caseload says so in pathway proposals (the partnership's setting, people per caseworker in 12 months)", async () => {
+    await sql`update partnerships set settings = settings || '{"safeCaseload": {"low": 1, "high": 1}}'::jsonb where id = ${p.id}`.execute(t.database.db);
+    const recently = new Date(Date.now() - 30 * 86_400_000).toISOString();
+    for (const personId of [await person(), await person()]) {
+      const id = randomUUID();
+      await t.database.db
+        .insertInto('cases')
+        .values({ id, partnership_id: p.id, organisation_id: p.orgs.providerA, person_id: personId, reference: `CASE-${id.slice(0, 8)}`, state: 'closed', caseworker_id: p.users.caseworkerA.id, opened_by: p.users.handler.id, opened_at: recently, closed_at: recently, closed_by: p.users.handler.id, closure_reason: 'support_completed' } as never)
+        .execute();
+    }
+    const created = await as('handler').post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { postcode: 'XB2 1AA', dateOfBirth: '1990-01-01', gender: 'female' } });
+    expect(created.status).toBe(201);
+    const answers = Object.fromEntries(Array.from({ length: 24 }, (_, i) => [`q${String(i + 1).padStart(2, '0')}`, i < 15 ? 'yes' : 'no']));
+    expect((await as('handler').post(`/api/v1/contacts/${created.body.id}/risk-assessments`, { answers })).status).toBe(201);
+    const pathways = await as('handler').get(`/api/v1/contacts/${created.body.id}/pathways`);
+    expect(pathways.status).toBe(200);
+    const idva = pathways.body.proposals.find((x: { serviceName: string }) => x.serviceName === 'IDVA service');
+    expect(idva.caseload).toEqual({ perCaseworker: 2, caseworkers: 1, safeLow: 1, safeHigh: 1, over: true });
+    // Other kinds of service carry no caseload.
+    expect(pathways.body.proposals.filter((x: { caseload?: unknown }) => x.caseload).map((x: { kind: string }) => x.kind)).toEqual(['idva']);
+  });
+});

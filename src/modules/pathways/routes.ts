@@ -20,6 +20,12 @@ const PathwaysView = Type.Object({
       checks: Type.Array(Check),
       capacity: Type.Object({ status: Type.String(), vacancies: Type.Array(Type.Object({ unitType: Type.String(), available: Type.Integer(), acceptsNoRecourse: Type.Boolean() })) }),
       deadlines: Type.Object({ acknowledgeBy: Type.String(), firstContactBy: Type.String() }),
+      caseload: Type.Optional(
+        Type.Object(
+          { perCaseworker: Type.Integer(), caseworkers: Type.Integer(), safeLow: Type.Integer(), safeHigh: Type.Integer(), over: Type.Boolean() },
+          { description: "An IDVA service's people a year per caseworker against SafeLives' safe caseload (partnership setting safeCaseload)" },
+        ),
+      ),
     }),
   ),
   excluded: Type.Array(
