@@ -126,3 +126,26 @@ describe('report pages over HTTP', () => {
     expect((await caseworker.request('GET', '/reports')).status).toBe(403);
   });
 });
+
+describe('equality monitoring on a case', () => {
+  it('a caseworker records answers (or "not asked"), the person keeps them, and the change is audited without the answers', async () => {
+    const idva = await app.database.db.selectFrom('users').select(['id', 'organisation_id']).where('email', '=', 'idva@castlebrook.example').executeTakeFirstOrThrow();
+    const kase = await app.database.db.selectFrom('cases').select(['id', 'person_id']).where('organisation_id', '=', idva.organisation_id).where('state', '=', 'open').executeTakeFirstOrThrow();
+    const client = new FormClient(base);
+    await client.signIn('idva@castlebrook.example');
+    const page = await client.request('GET', `/cases/${kase.id}/equality`);
+    expect(page.status).toBe(200);
+    expect(page.text).toContain('Prefer not to say');
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const saved = await client.request('POST', `/cases/${kase.id}/equality`, { _csrf: csrf, sex: 'female', ethnicity: 'prefer_not_to_say', religion: '', disability: 'yes', genderSameAsBirth: '', sexualOrientation: '' });
+    expect(saved.status).toBe(303);
+    const person = await app.database.db.selectFrom('people').select(['sex', 'ethnicity', 'religion', 'disability']).where('id', '=', kase.person_id).executeTakeFirstOrThrow();
+    expect(person).toEqual({ sex: 'female', ethnicity: 'prefer_not_to_say', religion: null, disability: 'yes' });
+    const bad = await client.request('POST', `/cases/${kase.id}/equality`, { _csrf: csrf, sex: 'unicorn' });
+    expect(bad.status).toBe(422);
+    expect(bad.text).toContain('href="#sex"');
+    const audit = await app.database.db.selectFrom('audit_events').select('details').where('action', '=', 'person.update').where('record_id', '=', kase.person_id).executeTakeFirstOrThrow();
+    expect(JSON.stringify(audit.details)).toContain('equality.sex');
+    expect(JSON.stringify(audit.details)).not.toContain('female');
+  });
+});

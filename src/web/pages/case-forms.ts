@@ -12,7 +12,8 @@ import type { Tx } from '../../db/transaction.js';
 import { asActor, IdParams } from '../../http/route-kit.js';
 import { Conflict, Invalid, type FieldError } from '../../lib/errors.js';
 import type { Actor } from '../../modules/access/actor.js';
-import { ABUSE_TYPES, CasePerpetrator, CloseCase, HouseholdMember, NewAction, NewNote, NewOutcome, NewSafetyPlan, type CaseView } from '../../modules/cases/schema.js';
+import { EQUALITY_KEYS, EQUALITY_QUESTIONS } from '../../modules/cases/equality.js';
+import { ABUSE_TYPES, CasePerpetrator, CloseCase, HouseholdMember, NewAction, NewNote, NewOutcome, NewSafetyPlan, PersonPatch, type CaseView } from '../../modules/cases/schema.js';
 import * as cases from '../../modules/cases/service.js';
 import { listServices } from '../../modules/directory/service.js';
 import { JoinProgramme, type PlaceView } from '../../modules/programmes/schema.js';
@@ -291,7 +292,34 @@ const close: CaseForm = {
   }),
 };
 
-export const CASE_FORMS: readonly CaseForm[] = [household, perpetrator, note, action, safetyPlan, outcomes, programmePlace, close];
+/** Equality monitoring: each question answered, "prefer not to say", or left unasked (blank clears an answer). */
+const equality: CaseForm = {
+  path: 'equality',
+  title: 'Equality monitoring',
+  template: 'pages/cases/equality.njk',
+  schema: PersonPatch,
+  saved: 'equality',
+  read: (form) => ({ input: { equality: Object.fromEntries(EQUALITY_KEYS.map((key) => [key, text(form, key) ?? null])) }, errors: [] }),
+  save: (tx, actor, caseId, input: PersonPatch) => cases.updatePerson(tx, actor, caseId, input),
+  fields: () => Object.fromEntries(EQUALITY_KEYS.map((key) => [`/equality/${key}`, { id: key, label: EQUALITY_QUESTIONS[key].label }])),
+  context: async (tx, actor, view, wanted) => {
+    const person = await cases.personOfCase(tx, actor, view.id);
+    const answer = (key: string) => (wanted.form ? text(wanted.form, key) : (person.equality[key] ?? undefined));
+    return {
+      questions: EQUALITY_KEYS.map((key) => ({
+        key,
+        label: EQUALITY_QUESTIONS[key].label,
+        items: [
+          ...Object.entries(EQUALITY_QUESTIONS[key].options).map(([value, label]) => ({ value, text: label, checked: answer(key) === value })),
+          { divider: 'or' },
+          { value: '', text: 'Not asked', checked: !answer(key) },
+        ],
+      })),
+    };
+  },
+};
+
+export const CASE_FORMS: readonly CaseForm[] = [household, perpetrator, note, action, safetyPlan, outcomes, programmePlace, close, equality];
 
 async function showForm(spec: CaseForm, request: FastifyRequest, reply: FastifyReply, extra: { form?: Form; errors?: FieldError[] } = {}) {
   const { id } = request.params as { id: string };

@@ -45,6 +45,7 @@ const SAVED: Record<string, string> = {
   place: 'They have a place on a course of the programme.',
   waiting: 'No course has room: they are on the programme’s waiting list.',
   closed: 'Case closed.',
+  equality: 'Equality monitoring answers saved.',
 };
 
 type Outcome = CaseView['outcomes'][number];
