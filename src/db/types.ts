@@ -285,6 +285,11 @@ export interface ReferralsTable {
   referring_case_id: string | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  // kept by triggers for reports (0014_report_speed.sql)
+  contact_received_at: ColumnType<Date | null, never, never>;
+  first_for_contact: ColumnType<boolean | null, never, never>;
+  decision: ColumnType<string | null, never, never>;
+  decision_reason: ColumnType<string | null, never, never>;
 }
 
 export interface ReferralEventsTable {

@@ -230,23 +230,30 @@ async function insertContacts(tx: Tx, s: Setup, b: Batch): Promise<{ referrals: 
     ),
     timed as (
       select ch.*, sv.organisation_id, random() as fate,
+             (array['out_of_area', 'not_eligible', 'no_capacity', 'already_open', 'unable_to_contact', 'other'])[1 + floor(random() * 6)::int] as reason,
              ch.received_at + make_interval(secs => case ch.level when 'high' then 1800 + random() * 4 * 3600 when 'medium' then 3600 + random() * 30 * 3600 else 3600 + random() * 72 * 3600 end) as sent_at
         from chosen ch join services sv on sv.id = ch.service_id
     ),
     inserted as (
       insert into referrals (partnership_id, organisation_id, referring_organisation_id, referred_by, contact_id, service_id, risk_level, consent, consent_decided_by,
-                             state, acknowledge_due_at, first_contact_due_at, acknowledged_at, first_contact_at, rerouted_at, rerouted_by, created_at, updated_at)
-      select distinct on (t.contact_id, t.service_id) ${u(s.partnershipId)}, t.organisation_id, ${u(s.hubId)}, ${u(s.handlerId)}, t.contact_id, t.service_id, t.level, 'given', ${u(s.handlerId)},
-             case when t.fate < 0.72 then 'closed' when t.fate < 0.86 then 'declined' when t.fate < 0.91 then 'redirected' else 'withdrawn' end,
-             t.sent_at + case t.level when 'high' then interval '4 hours' when 'medium' then interval '1 day' else interval '2 days' end,
-             t.sent_at + case t.level when 'high' then interval '1 day' when 'medium' then interval '3 days' else interval '5 days' end,
-             t.sent_at + make_interval(secs => random() * case t.level when 'high' then 5 * 3600 else 40 * 3600 end),
-             case when t.fate < 0.72 then t.sent_at + make_interval(secs => 1800 + power(random(), 2) * case t.level when 'high' then 30 * 3600 when 'medium' then 80 * 3600 else 130 * 3600 end) end,
-             case when t.fate >= 0.72 and t.fate < 0.91 then t.sent_at + interval '2 days' end,
-             case when t.fate >= 0.72 and t.fate < 0.91 then ${u(s.handlerId)} end,
-             t.sent_at, t.sent_at
-        from timed t
-      returning id, organisation_id, state, created_at, acknowledged_at, first_contact_at, acknowledge_due_at, first_contact_due_at, contact_id
+                             state, acknowledge_due_at, first_contact_due_at, acknowledged_at, first_contact_at, rerouted_at, rerouted_by, created_at, updated_at,
+                             contact_received_at, first_for_contact, decision, decision_reason)
+      select ${u(s.partnershipId)}, d.organisation_id, ${u(s.hubId)}, ${u(s.handlerId)}, d.contact_id, d.service_id, d.level, 'given', ${u(s.handlerId)}, d.state,
+             d.acknowledge_due_at, d.first_contact_due_at, d.acknowledged_at, d.first_contact_at, d.rerouted_at, d.rerouted_by, d.sent_at, d.sent_at,
+             d.received_at, row_number() over (partition by d.contact_id order by d.sent_at) = 1,
+             case d.state when 'closed' then 'accepted' when 'declined' then 'declined' when 'redirected' then 'redirected' end,
+             case when d.state = 'declined' then d.reason end
+        from (
+      select distinct on (t.contact_id, t.service_id) t.*,
+             case when t.fate < 0.72 then 'closed' when t.fate < 0.86 then 'declined' when t.fate < 0.91 then 'redirected' else 'withdrawn' end as state,
+             t.sent_at + case t.level when 'high' then interval '4 hours' when 'medium' then interval '1 day' else interval '2 days' end as acknowledge_due_at,
+             t.sent_at + case t.level when 'high' then interval '1 day' when 'medium' then interval '3 days' else interval '5 days' end as first_contact_due_at,
+             t.sent_at + make_interval(secs => random() * case t.level when 'high' then 5 * 3600 else 40 * 3600 end) as acknowledged_at,
+             case when t.fate < 0.72 then t.sent_at + make_interval(secs => 1800 + power(random(), 2) * case t.level when 'high' then 30 * 3600 when 'medium' then 80 * 3600 else 130 * 3600 end) end as first_contact_at,
+             case when t.fate >= 0.72 and t.fate < 0.91 then t.sent_at + interval '2 days' end as rerouted_at,
+             case when t.fate >= 0.72 and t.fate < 0.91 then ${u(s.handlerId)} end as rerouted_by
+        from timed t) d
+      returning id, organisation_id, state, created_at, acknowledged_at, first_contact_at, acknowledge_due_at, first_contact_due_at, contact_id, decision_reason
     ),
     events as (
       insert into referral_events (referral_id, partnership_id, organisation_id, from_state, to_state, actor_user_id, at, reason_code)
@@ -255,7 +262,7 @@ async function insertContacts(tx: Tx, s: Setup, b: Batch): Promise<{ referrals: 
           (null, 'sent', r.created_at, null),
           ('sent', 'acknowledged', r.acknowledged_at, null),
           ('acknowledged', case r.state when 'closed' then 'accepted' when 'declined' then 'declined' when 'redirected' then 'redirected' else 'withdrawn' end, r.acknowledged_at + interval '1 hour',
-             case when r.state = 'declined' then (array['out_of_area', 'not_eligible', 'no_capacity', 'already_open', 'unable_to_contact', 'other'])[1 + floor(random() * 6)::int] end),
+             r.decision_reason),
           ('accepted', case when r.state = 'closed' then 'first_contact_attempted' end, r.first_contact_at, null),
           ('first_contact_attempted', case when r.state = 'closed' then 'closed' end, r.first_contact_at + interval '60 days', null)
         ) as e(from_state, to_state, at, reason)

@@ -29,6 +29,7 @@ const NEAR_BREACH = '2 hours';
 export async function spocDashboard(tx: Tx, actor: Actor) {
   requirePermission(actor, 'escalation:read');
   requirePermission(actor, 'report:read');
+  await measures.forReports(tx);
   const today = londonToday();
   const todayScope: measures.Scope = { partnershipId: actor.partnershipId, from: today, to: today };
   const month = periodContaining('month', today);
@@ -84,6 +85,7 @@ export async function spocDashboard(tx: Tx, actor: Actor) {
 
 export async function providerDashboard(tx: Tx, actor: Actor) {
   requirePermission(actor, 'report:own');
+  await measures.forReports(tx);
   const today = londonToday();
   const month = periodContaining('month', today);
   const scope: measures.Scope = { partnershipId: actor.partnershipId, from: month.from, to: month.to, organisationId: actor.organisationId };

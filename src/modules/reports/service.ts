@@ -135,6 +135,7 @@ export function periodName(period: Period): string {
 }
 
 async function measureAll(tx: Tx, scope: measures.Scope): Promise<Measured[]> {
+  await measures.forReports(tx);
   const [byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality] = [
     await measures.contactsByChannel(tx, scope),
     await measures.riskDistribution(tx, scope),
