@@ -40,7 +40,8 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(() => fs.rmSync(dir, { recursive: true, force: true }));
 
-describe('the spoc command', () => {
+// Each test starts spoc several times as a new process (a few seconds each on a busy 2-core machine).
+describe('the spoc command', { timeout: 120_000 }, () => {
   it('explains itself and every command with --help', async () => {
     const top = await spoc(['--help']);
     expect(top.code).toBe(0);
