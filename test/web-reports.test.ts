@@ -103,6 +103,7 @@ describe.skipIf(missing)('dashboards and reports in a browser', () => {
     expect(csv.status()).toBe(200);
     expect((await csv.text()).split('\r\n')[0]).toBe('Risk level,Contacts');
     await expectAccessible(page);
+    await page.locator('#table-risk').scrollIntoViewIfNeeded();
     await screenshot(page, 'reports');
     await page.close();
   });

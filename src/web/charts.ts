@@ -27,7 +27,6 @@ export function barChart(title: string, bars: Array<{ label: string; value: numb
     marginRight: 60,
     height: 30 + shown.length * 28,
     width: 720,
-    style: { fontSize: '14px', fontFamily: 'inherit' },
     x: { label: unit, grid: true, nice: true },
     y: { label: null, domain: shown.map((b) => b.label) },
     marks: [
@@ -39,6 +38,8 @@ export function barChart(title: string, bars: Array<{ label: string; value: numb
   // The stylesheet Plot puts inside the SVG would need the CSP's nonce: spoc.css styles charts instead.
   svg.querySelector('style')?.remove();
   svg.setAttribute('class', 'spoc-plot');
+  // Type large enough to read (the CSP drops Plot's inline style; attributes stay).
+  svg.setAttribute('font-size', '14');
   svg.setAttribute('role', 'img');
   svg.setAttribute('focusable', 'false');
   return svg.outerHTML;
