@@ -1,7 +1,7 @@
 import { openDatabase } from '/work/main/src/db/connect.js';
 import { inTransaction } from '/work/main/src/db/transaction.js';
 import * as m from '/work/main/src/modules/reports/measures.js';
-const db = await openDatabase({ kind: 'postgres', url: 'postgres://postgres@127.0.0.1:5432/spoc_bench5m', poolSize: 2 });
+const db = await openDatabase({ kind: 'postgres', url: process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/spoc_bench5m', poolSize: 2 });
 const p = (await db.db.selectFrom('partnerships').select('id').where('slug', '=', 'castlebrook').executeTakeFirstOrThrow()).id;
 const scope = { partnershipId: p, from: process.argv[2] ?? '2025-07-01', to: process.argv[3] ?? '2025-09-30' };
 for (let round = 0; round < 2; round++) {
