@@ -89,6 +89,11 @@ describe('MARAC meetings', () => {
     expect(bad.status).toBe(422);
     expect(bad.body.errors.map((e: { field: string }) => e.field).sort()).toEqual(['/attendingOrganisationIds/0', '/heldOn', '/repeatEveryDays']);
     expect((await as('caseworkerA').post('/api/v1/marac/meetings', { heldOn: day(7), capacity: 2, attendingOrganisationIds: [] })).status).toBe(403);
+    // Not years ahead (a series past the year 9999 once answered 500: the fuzzer found it).
+    const far = await as('marac').post('/api/v1/marac/meetings', { heldOn: '9999-08-14', capacity: 4, attendingOrganisationIds: [], repeatEveryDays: 46, count: 17 });
+    expect([far.status, far.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, ['/heldOn']]);
+    const long = await as('marac').post('/api/v1/marac/meetings', { heldOn: day(7), capacity: 4, attendingOrganisationIds: [], repeatEveryDays: 90, count: 26 });
+    expect([long.status, long.body.errors.map((e: { field: string }) => e.field)]).toEqual([422, ['/count']]);
 
     const scheduled = await as('marac').post('/api/v1/marac/meetings', { heldOn: day(7), capacity: 50, attendingOrganisationIds: [p.orgs.providerA, p.orgs.police], repeatEveryDays: 14, count: 3 });
     expect(scheduled.status).toBe(201);

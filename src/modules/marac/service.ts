@@ -19,6 +19,8 @@ import { CRITERION_LABELS, isRepeat, maracCriteria, type MaracCriterion } from '
 import type { FiguresQuery, ListEntry, ManualReferral, MaracReferralView, NewMaracAction, NewMeetings, NewResearch } from './schema.js';
 
 const today = londonToday;
+/** How far ahead meetings may be scheduled. */
+const MEETING_HORIZON_DAYS = 3 * 366;
 
 async function hubId(tx: Tx, partnershipId: string): Promise<string> {
   const hub = await findHub(tx, partnershipId);
@@ -202,8 +204,15 @@ export async function scheduleMeetings(tx: Tx, actor: Actor, input: NewMeetings)
   const hub = await hubId(tx, actor.partnershipId);
   if (actor.organisationId !== hub) throw new Forbidden('MARAC meetings are scheduled by the SPOC hub');
   const errors: FieldError[] = [];
+  // Meetings are planned a few years ahead at most (and a date past 9999 is no date at all: the fuzzer found it).
+  const horizon = new Date(Date.now() + MEETING_HORIZON_DAYS * 86_400_000).toISOString().slice(0, 10);
   if (input.heldOn < today()) errors.push({ field: '/heldOn', message: 'must be today or later' });
+  else if (input.heldOn > horizon) errors.push({ field: '/heldOn', message: `must be within ${MEETING_HORIZON_DAYS / 366} years of today` });
   if ((input.count ?? 1) > 1 && !input.repeatEveryDays) errors.push({ field: '/repeatEveryDays', message: 'is required to schedule more than one meeting' });
+  else if (input.heldOn <= horizon) {
+    const last = new Date(new Date(`${input.heldOn}T12:00:00Z`).getTime() + ((input.count ?? 1) - 1) * (input.repeatEveryDays ?? 0) * 86_400_000).toISOString().slice(0, 10);
+    if (last > horizon) errors.push({ field: '/count', message: `would schedule meetings more than ${MEETING_HORIZON_DAYS / 366} years ahead (the last on ${last})` });
+  }
   const orgs = await tx.selectFrom('organisations').select('id').where('partnership_id', '=', actor.partnershipId).execute();
   const known = new Set(orgs.map((o) => o.id));
   input.attendingOrganisationIds.forEach((id, i) => {
