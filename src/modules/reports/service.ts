@@ -54,6 +54,23 @@ function countsTable(id: string, title: string, rowHeader: string, column: strin
   return { id, title, rowHeader, columns: [{ key: 'n', label: column, unit: 'count' }], rows: keyed(order, found), additive: true, ...(note ? { note } : {}) };
 }
 
+/** One row of a whole, the part of it that repeats, and the rate (MARAC repeats, repeat victims). */
+function rateTable(id: string, title: string, note: string, rowHeader: string, row: { key: string; label: string }, whole: { key: string; label: string; n: number }, part: { label: string; n: number }): Measured {
+  return {
+    id,
+    title,
+    note,
+    rowHeader,
+    columns: [
+      { key: whole.key, label: whole.label, unit: 'count' },
+      { key: 'repeats', label: part.label, unit: 'count' },
+      { key: 'rate', label: 'Repeat rate (%)', unit: 'percent' },
+    ],
+    rows: [{ ...row, values: [whole.n, part.n, percent(part.n, whole.n)] }],
+    additive: false,
+  };
+}
+
 const itemsAsLabels = (items: { value: string; text: string }[]): Labelled[] => items.map((i) => ({ key: i.value, label: i.text }));
 const round1 = (n: number | null) => (n === null ? null : Math.round(n * 10) / 10);
 const percent = (part: number, whole: number) => (whole > 0 ? Math.round((part / whole) * 1000) / 10 : null);
@@ -235,32 +252,20 @@ async function measureAll(tx: Tx, scope: measures.Scope): Promise<Measured[]> {
     additive: true,
   });
   tables.push(countsTable('risk', 'Risk at contact', 'Risk level', 'Contacts', [...LEVELS, { key: 'not_assessed', label: 'Not assessed' }], risk, 'Contacts received in the period, by the level of their latest risk assessment.'));
-  tables.push({
-    id: 'marac',
-    title: 'MARAC referrals and repeats',
-    note: 'A repeat is a referral of someone last referred within the 12 months before (SafeLives).',
-    rowHeader: 'MARAC',
-    columns: [
-      { key: 'referrals', label: 'Referrals', unit: 'count' },
-      { key: 'repeats', label: 'Repeats', unit: 'count' },
-      { key: 'rate', label: 'Repeat rate (%)', unit: 'percent' },
-    ],
-    rows: [{ key: 'marac', label: 'Referrals to MARAC', values: [marac.referrals, marac.repeats, percent(marac.repeats, marac.referrals)] }],
-    additive: false,
-  });
-  tables.push({
-    id: 'repeat-victims',
-    title: 'Repeat victims',
-    note: `People who made contact in the period; a repeat victim had also made contact in the 12 months before.${repeats.contactsNotLinked ? ` ${repeats.contactsNotLinked.toLocaleString('en-GB')} contacts not yet linked to a person are not counted.` : ''}`,
-    rowHeader: 'People',
-    columns: [
-      { key: 'people', label: 'People', unit: 'count' },
-      { key: 'repeats', label: 'Repeat victims', unit: 'count' },
-      { key: 'rate', label: 'Repeat rate (%)', unit: 'percent' },
-    ],
-    rows: [{ key: 'people', label: 'People making contact', values: [repeats.people, repeats.repeats, percent(repeats.repeats, repeats.people)] }],
-    additive: false,
-  });
+  tables.push(
+    rateTable('marac', 'MARAC referrals and repeats', 'A repeat is a referral of someone last referred within the 12 months before (SafeLives).', 'MARAC', { key: 'marac', label: 'Referrals to MARAC' }, { key: 'referrals', label: 'Referrals', n: marac.referrals }, { label: 'Repeats', n: marac.repeats }),
+  );
+  tables.push(
+    rateTable(
+      'repeat-victims',
+      'Repeat victims',
+      `People who made contact in the period; a repeat victim had also made contact in the 12 months before.${repeats.contactsNotLinked ? ` ${repeats.contactsNotLinked.toLocaleString('en-GB')} contacts not yet linked to a person are not counted.` : ''}`,
+      'People',
+      { key: 'people', label: 'People making contact' },
+      { key: 'people', label: 'People', n: repeats.people },
+      { label: 'Repeat victims', n: repeats.repeats },
+    ),
+  );
   tables.push(countsTable('closures', 'Cases closed, by reason', 'Reason', 'Cases', itemsAsLabels(CASE_CLOSURE_ITEMS), outcomes.closureReasons));
   tables.push({
     id: 'outcomes',
