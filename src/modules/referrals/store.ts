@@ -15,11 +15,8 @@ export function findReferral(tx: Tx, id: string) {
   return selectReferrals(tx).where('r.id', '=', id).executeTakeFirst();
 }
 
-/** The time a referral is next due: its acknowledgement, then its first contact, while they are open. */
-export const nextDue = sql<Date | null>`case
-  when r.acknowledged_at is null and r.state = 'sent' then r.acknowledge_due_at
-  when r.first_contact_at is null and r.state in ('sent', 'acknowledged', 'accepted') then r.first_contact_due_at
-  end`;
+/** The time a referral is next due: its acknowledgement, then its first contact, while they are open (kept by the database, indexed). */
+export const nextDue = sql<Date | null>`r.next_due_at`;
 
 export interface NewEvent {
   referralId: string;
