@@ -402,3 +402,34 @@ describe('safe caseloads', () => {
     expect(pathways.body.proposals.filter((x: { caseload?: unknown }) => x.caseload).map((x: { kind: string }) => x.kind)).toEqual(['idva']);
   });
 });
+
+describe('previous contact (kept by the database for repeat victims)', () => {
+  it('follows contacts recorded out of order, linked late, moved to another person and unlinked', async () => {
+    const v = await person();
+    const w = await person();
+    const previous = async (id: string) =>
+      (await t.database.db.selectFrom('contacts').select('previous_contact_at').where('id', '=', id).executeTakeFirstOrThrow()).previous_contact_at?.toISOString() ?? null;
+    const link = (id: string, personId: string | null) => t.database.db.updateTable('contacts').set({ person_id: personId }).where('id', '=', id).execute();
+    const march = await contact('2024-03-01T10:00:00Z', { personId: v });
+    const may = await contact('2024-05-01T10:00:00Z', { personId: v });
+    expect(await previous(march)).toBeNull();
+    expect(await previous(may)).toBe('2024-03-01T10:00:00.000Z');
+    // Recorded late, between the two: May's previous contact is now April.
+    const april = await contact('2024-04-01T10:00:00Z', { personId: v });
+    expect(await previous(april)).toBe('2024-03-01T10:00:00.000Z');
+    expect(await previous(may)).toBe('2024-04-01T10:00:00.000Z');
+    // April was someone else: moved, both people's contacts are set again.
+    await link(april, w);
+    expect(await previous(april)).toBeNull();
+    expect(await previous(may)).toBe('2024-03-01T10:00:00.000Z');
+    // A contact linked after it was recorded finds its person's previous contact.
+    const june = await contact('2024-06-01T10:00:00Z');
+    expect(await previous(june)).toBeNull();
+    await link(june, v);
+    expect(await previous(june)).toBe('2024-05-01T10:00:00.000Z');
+    // Unlinked: it has none, and the next one's previous contact skips it.
+    await link(may, null);
+    expect(await previous(may)).toBeNull();
+    expect(await previous(june)).toBe('2024-03-01T10:00:00.000Z');
+  });
+});

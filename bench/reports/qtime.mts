@@ -1,5 +1,6 @@
 /**
- * Each report measure's statement timed alone, twice, for one period (default Q2 2025/26):
+ * Each report measure's statements timed alone, twice, for one period (default Q2 2025/26), then
+ * the whole set at once as the report runs them (Database.beside, three connections):
  *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/spoc_bench5m npx tsx bench/reports/qtime.mts 2025-07-01 2025-09-30
  */
 import { openDatabase } from '../../src/db/connect.js';
@@ -11,11 +12,19 @@ const scope = { partnershipId: p, from: process.argv[2] ?? '2025-07-01', to: pro
 for (let round = 0; round < 2; round++) {
   await inTransaction(db.db, null, async (tx) => {
     await m.forReports(tx);
-    for (const [name, f] of Object.entries({ contactsByChannel: m.contactsByChannel, riskDistribution: m.riskDistribution, calls: m.calls, contactToReferral: m.contactToReferral, referralToFirstContact: m.referralToFirstContact, referralDecisions: m.referralDecisions, clockBreaches: m.clockBreaches, marac: m.marac, repeatVictims: m.repeatVictims, outcomesAtExit: m.outcomesAtExit, equality: m.equality })) {
+    for (const [name, f] of Object.entries({ contacts: m.contacts, calls: m.calls, referralTimes: m.referralTimes, referralDecisions: m.referralDecisions, marac: m.marac, people: m.people, outcomesAtExit: m.outcomesAtExit })) {
       const t = performance.now();
       await (f as (tx: unknown, scope: unknown) => Promise<unknown>)(tx, scope);
       console.log(round, name.padEnd(24), (performance.now() - t).toFixed(0), 'ms');
     }
   });
+}
+for (let round = 0; round < 2; round++) {
+  const t = performance.now();
+  await inTransaction(db.db, null, async (tx) => {
+    const { rows } = await (await import('kysely')).sql<{ s: string }>`select pg_export_snapshot() as s`.execute(tx);
+    await m.measureAll((measure) => db.beside!(rows[0]!.s, async (other) => (await m.forReports(other), measure(other))), scope);
+  });
+  console.log(round, 'all at once'.padEnd(24), (performance.now() - t).toFixed(0), 'ms');
 }
 await db.close();

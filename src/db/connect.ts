@@ -1,6 +1,6 @@
 import { PGlite } from '@electric-sql/pglite';
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, sql, type Transaction } from 'kysely';
 import pg from 'pg';
 import { lockDataDir } from './lockfile.js';
 import { PGlitePool } from './pglite-pool.js';
@@ -33,12 +33,22 @@ export interface Database {
   db: Kysely<DB>;
   /** One database session held for `fn` (advisory locks, multi-statement scripts). */
   session<T>(fn: (session: Session) => Promise<T>): Promise<T>;
+  /**
+   * Read-only work on another connection, seeing exactly what an open transaction sees (its
+   * exported snapshot): so a report's independent queries run at once (PostgreSQL only; on a
+   * small pool of its own, so it never waits for the connections the transactions hold).
+   */
+  beside?: Beside;
   /** A tarball of the embedded database (PGlite only). */
   dump?(): Promise<Blob>;
   /** A consistent, gzipped copy of the embedded database taken while it runs (PGlite only): no transaction is open during it. */
   backup?(): Promise<Blob>;
   close(): Promise<void>;
 }
+
+export type Beside = <T>(snapshot: string, fn: (tx: Transaction<DB>) => Promise<T>) => Promise<T>;
+
+const SNAPSHOT_ID = /^[0-9A-F]+-[0-9A-F]+-[0-9A-F]+$/i;
 
 const DATE_OID = 1082;
 const INT8_OID = 20;
@@ -65,9 +75,25 @@ async function openPostgres(url: string, poolSize: number, onQuery?: (sql: strin
   // drops it on release, but pg also emits the error on the client, and unheard it ends the process.
   pool.on('connect', (client) => client.on('error', () => undefined));
   const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool: preparing(pool) }), ...logOption(onQuery) });
+  const readerPool = new pg.Pool({ connectionString: url, max: READERS, types: pgTypes, connectionTimeoutMillis: 30_000 });
+  readerPool.on('error', () => undefined);
+  readerPool.on('connect', (client) => client.on('error', () => undefined));
+  const readers = new Kysely<DB>({ dialect: new PostgresDialect({ pool: readerPool }), ...logOption(onQuery) });
   return {
     kind: 'postgres',
     db,
+    async beside(snapshot, fn) {
+      if (!SNAPSHOT_ID.test(snapshot)) throw new Error('not a snapshot id');
+      return readers.connection().execute(async (connection) => {
+        await sql.raw(`begin isolation level repeatable read read only; set transaction snapshot '${snapshot}'`).execute(connection);
+        try {
+          // A connection inside begin/commit is a transaction in all but its class (as inTransaction).
+          return await fn(connection as unknown as Transaction<DB>);
+        } finally {
+          await sql.raw('rollback').execute(connection).catch(() => undefined);
+        }
+      });
+    },
     async session(fn) {
       const client = await pool.connect();
       try {
@@ -82,9 +108,15 @@ async function openPostgres(url: string, poolSize: number, onQuery?: (sql: strin
         client.release();
       }
     },
-    close: () => db.destroy(),
+    close: async () => {
+      await readers.destroy();
+      await db.destroy();
+    },
   };
 }
+
+/** Connections for work beside a transaction (Database.beside): enough for a report's queries on a 2-core server. */
+const READERS = 3;
 
 /**
  * Kysely's queries as named prepared statements: PostgreSQL parses and plans each distinct

@@ -195,6 +195,13 @@ async function insertContacts(tx: Tx, s: Setup, b: Batch): Promise<{ referrals: 
   const inBatch = sql`c.id = any(${sql.val(ids)}::uuid[]) and c.partnership_id = ${u(s.partnershipId)}`;
 
   if (b.from === 0) await sql`analyze contacts, people`.execute(tx);
+  // Each contact's person's previous contact (the trigger's work; triggers are off here). Batches run in time order, so it is already in.
+  await sql`
+    update contacts c set previous_contact_at = (
+      select p.received_at from contacts p
+       where p.person_id = c.person_id and p.received_at <= c.received_at and (p.received_at, p.id) < (c.received_at, c.id)
+       order by p.received_at desc, p.id desc limit 1)
+     where ${inBatch} and c.person_id is not null`.execute(tx);
   // The assessments behind each contact's risk level (written on the contact above: the trigger would only set it again).
   await sql`
     insert into risk_assessments (partnership_id, organisation_id, contact_id, questionnaire_id, answers, yes_count, score_level, level, reasons, prompts, assessed_by, completed_at)
@@ -237,12 +244,13 @@ async function insertContacts(tx: Tx, s: Setup, b: Batch): Promise<{ referrals: 
     inserted as (
       insert into referrals (partnership_id, organisation_id, referring_organisation_id, referred_by, contact_id, service_id, risk_level, consent, consent_decided_by,
                              state, acknowledge_due_at, first_contact_due_at, acknowledged_at, first_contact_at, rerouted_at, rerouted_by, created_at, updated_at,
-                             contact_received_at, first_for_contact, decision, decision_reason)
+                             contact_received_at, first_for_contact, decision, decision_reason, acknowledge_breached, first_contact_breached)
       select ${u(s.partnershipId)}, d.organisation_id, ${u(s.hubId)}, ${u(s.handlerId)}, d.contact_id, d.service_id, d.level, 'given', ${u(s.handlerId)}, d.state,
              d.acknowledge_due_at, d.first_contact_due_at, d.acknowledged_at, d.first_contact_at, d.rerouted_at, d.rerouted_by, d.sent_at, d.sent_at,
              d.received_at, row_number() over (partition by d.contact_id order by d.sent_at) = 1,
              case d.state when 'closed' then 'accepted' when 'declined' then 'declined' when 'redirected' then 'redirected' end,
-             case when d.state = 'declined' then d.reason end
+             case when d.state = 'declined' then d.reason end,
+             coalesce(d.acknowledged_at > d.acknowledge_due_at, false), coalesce(d.first_contact_at > d.first_contact_due_at, false)
         from (
       select distinct on (t.contact_id, t.service_id) t.*,
              case when t.fate < 0.72 then 'closed' when t.fate < 0.86 then 'declined' when t.fate < 0.91 then 'redirected' else 'withdrawn' end as state,

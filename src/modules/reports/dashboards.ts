@@ -33,8 +33,8 @@ export async function spocDashboard(tx: Tx, actor: Actor) {
   const today = londonToday();
   const todayScope: measures.Scope = { partnershipId: actor.partnershipId, from: today, to: today };
   const month = periodContaining('month', today);
-  const [channels, calls, queues, performance] = [
-    await measures.contactsByChannel(tx, todayScope),
+  const [{ byChannel: channels }, calls, queues, performance] = [
+    await measures.contacts(tx, todayScope),
     await measures.calls(tx, todayScope),
     await sql<{ triage: string; reroute: string; escalations: string; near: string; callbacks: string }>`
       select (select count(*) from contacts c where c.partnership_id = ${actor.partnershipId} and c.status = 'open' and c.channel in ('web_self_referral', 'professional_referral')) as triage,

@@ -105,19 +105,28 @@ export interface Keyed {
   n: number;
 }
 
-/** Contacts by channel and caller type. */
-export async function contactsByChannel(tx: Tx, scope: Scope) {
-  const result = await rows(tx, sql<{ channel: string; caller_type: string; n: string }>`
-    select c.channel, c.caller_type, count(*) as n from contacts c where ${contactsInScope(scope)}
-    group by c.channel, c.caller_type`);
-  return result.map((r) => ({ channel: r.channel, callerType: r.caller_type, n: int(r.n) }));
-}
-
-/** Contacts by the level of their latest risk assessment ('not_assessed' where there is none). */
-export async function riskDistribution(tx: Tx, scope: Scope): Promise<Keyed[]> {
-  const result = await rows(tx, sql<{ key: string; n: string }>`
-    select coalesce(c.risk_level, 'not_assessed') as key, count(*) as n from contacts c where ${contactsInScope(scope)} group by 1`);
-  return result.map((r) => ({ key: r.key, n: int(r.n) }));
+/**
+ * Contacts received in the period, in one pass: by channel and caller type, by the level of
+ * their latest risk assessment ('not_assessed' where there is none), and how many are not
+ * yet linked to a person.
+ */
+export async function contacts(tx: Tx, scope: Scope) {
+  const result = await rows(tx, sql<{ channel: string; caller_type: string; risk: string; unlinked: boolean; n: string }>`
+    select c.channel, c.caller_type, coalesce(c.risk_level, 'not_assessed') as risk, c.person_id is null as unlinked, count(*) as n
+      from contacts c where ${contactsInScope(scope)}
+     group by 1, 2, 3, 4`);
+  const byChannel = new Map<string, { channel: string; callerType: string; n: number }>();
+  const risk = new Map<string, number>();
+  let unlinked = 0;
+  for (const r of result) {
+    const key = `${r.channel} ${r.caller_type}`;
+    const cell = byChannel.get(key) ?? { channel: r.channel, callerType: r.caller_type, n: 0 };
+    cell.n += int(r.n);
+    byChannel.set(key, cell);
+    risk.set(r.risk, (risk.get(r.risk) ?? 0) + int(r.n));
+    if (r.unlinked) unlinked += int(r.n);
+  }
+  return { byChannel: [...byChannel.values()], risk: [...risk].map(([key, n]) => ({ key, n })), unlinked };
 }
 
 /** Calls started in the period by outcome, and the time to answer those answered (seconds). */
@@ -157,51 +166,57 @@ export interface Timing {
   p90Hours: number | null;
 }
 
-/** Hours from a contact to its first referral, for first referrals sent in the period, by the referral's risk level. */
-export async function contactToReferral(tx: Tx, scope: Scope): Promise<Timing[]> {
-  const result = await rows(tx, sql<{ key: string; n: string; median: string | null; p90: string | null }>`
-    select r.risk_level as key, count(*) as n,
-           percentile_cont(0.5) within group (order by extract(epoch from r.created_at - r.contact_received_at) / 3600) as median,
-           percentile_cont(0.9) within group (order by extract(epoch from r.created_at - r.contact_received_at) / 3600) as p90
-      from ${referralsInScope(scope)} and r.first_for_contact
-     group by r.risk_level`);
-  return result.map((r) => ({ key: r.key, n: int(r.n), medianHours: num(r.median), p90Hours: num(r.p90) }));
-}
-
-/** Hours from a referral to the first attempt to contact the person, for referrals sent in the period, by risk level; and how many still wait. */
-export async function referralToFirstContact(tx: Tx, scope: Scope): Promise<(Timing & { waiting: number })[]> {
-  const result = await rows(tx, sql<{ key: string; n: string; waiting: string; median: string | null; p90: string | null }>`
-    select r.risk_level as key,
-           count(*) filter (where r.first_contact_at is not null) as n,
+/**
+ * Referrals sent in the period, in one pass, by risk level: hours from a contact to its first
+ * referral (first referrals only); hours from a referral to the first attempt to contact the
+ * person, and how many still wait for one; response clocks breached (escalations raised,
+ * marked on the referral by the database: 0016_report_facts.sql).
+ */
+export async function referralTimes(tx: Tx, scope: Scope) {
+  const hours = (from: string, to: string) => sql`extract(epoch from ${sql.ref(to)} - ${sql.ref(from)}) / 3600`;
+  const toReferral = hours('r.contact_received_at', 'r.created_at');
+  const toAttempt = hours('r.created_at', 'r.first_contact_at');
+  const result = await rows(tx, sql<{ key: string; sent: string; acknowledge_breached: string; first_contact_breached: string; first: string; first_median: string | null; first_p90: string | null; attempted: string; waiting: string; attempt_median: string | null; attempt_p90: string | null }>`
+    select r.risk_level as key, count(*) as sent,
+           count(*) filter (where r.acknowledge_breached) as acknowledge_breached,
+           count(*) filter (where r.first_contact_breached) as first_contact_breached,
+           count(*) filter (where r.first_for_contact) as first,
+           percentile_cont(0.5) within group (order by ${toReferral}) filter (where r.first_for_contact) as first_median,
+           percentile_cont(0.9) within group (order by ${toReferral}) filter (where r.first_for_contact) as first_p90,
+           count(*) filter (where r.first_contact_at is not null) as attempted,
            count(*) filter (where r.first_contact_at is null and r.state not in ('declined', 'redirected', 'withdrawn', 'closed')) as waiting,
-           percentile_cont(0.5) within group (order by extract(epoch from r.first_contact_at - r.created_at) / 3600) filter (where r.first_contact_at is not null) as median,
-           percentile_cont(0.9) within group (order by extract(epoch from r.first_contact_at - r.created_at) / 3600) filter (where r.first_contact_at is not null) as p90
+           percentile_cont(0.5) within group (order by ${toAttempt}) filter (where r.first_contact_at is not null) as attempt_median,
+           percentile_cont(0.9) within group (order by ${toAttempt}) filter (where r.first_contact_at is not null) as attempt_p90
       from ${referralsInScope(scope)}
      group by r.risk_level`);
-  return result.map((r) => ({ key: r.key, n: int(r.n), waiting: int(r.waiting), medianHours: num(r.median), p90Hours: num(r.p90) }));
+  return {
+    sent: result.reduce((total, r) => total + int(r.sent), 0),
+    breaches: result.flatMap((r) =>
+      (['acknowledge', 'first_contact'] as const)
+        .map((clock) => ({ clock, riskLevel: r.key, n: int(clock === 'acknowledge' ? r.acknowledge_breached : r.first_contact_breached) }))
+        .filter((b) => b.n > 0),
+    ),
+    toReferral: result.filter((r) => int(r.first) > 0).map((r): Timing => ({ key: r.key, n: int(r.first), medianHours: num(r.first_median), p90Hours: num(r.first_p90) })),
+    toFirstContact: result.map((r) => ({ key: r.key, n: int(r.attempted), waiting: int(r.waiting), medianHours: num(r.attempt_median), p90Hours: num(r.attempt_p90) })),
+  };
 }
 
 /** Referrals sent in the period by what the service decided (its first decision), and declines by reason. */
 export async function referralDecisions(tx: Tx, scope: Scope) {
-  const decided = await rows(tx, sql<{ key: string; n: string }>`
-    select coalesce(r.decision, case when r.state = 'withdrawn' then 'withdrawn' else 'awaiting' end) as key, count(*) as n
+  const result = await rows(tx, sql<{ key: string; reason: string | null; n: string }>`
+    select coalesce(r.decision, case when r.state = 'withdrawn' then 'withdrawn' else 'awaiting' end) as key,
+           case when r.decision = 'declined' then coalesce(r.decision_reason, 'other') end as reason, count(*) as n
       from ${referralsInScope(scope)}
-     group by 1`);
-  const reasons = await rows(tx, sql<{ key: string; n: string }>`
-    select coalesce(r.decision_reason, 'other') as key, count(*) as n
-      from ${referralsInScope(scope)} and r.decision = 'declined'
-     group by 1`);
-  return { decisions: decided.map((r) => ({ key: r.key, n: int(r.n) })), declineReasons: reasons.map((r) => ({ key: r.key, n: int(r.n) })) };
-}
-
-/** Response clocks breached (escalations raised) for referrals sent in the period, by clock and risk level; and the referrals they came from. */
-export async function clockBreaches(tx: Tx, scope: Scope) {
-  const result = await rows(tx, sql<{ clock: string; risk_level: string; n: string }>`
-    select x.clock, s.risk_level, count(*) as n
-      from (select r.id, r.risk_level from ${referralsInScope(scope)}) s join escalations x on x.referral_id = s.id
-     group by x.clock, s.risk_level`);
-  const [sent] = await rows(tx, sql<{ n: string }>`select count(*) as n from ${referralsInScope(scope)}`);
-  return { breaches: result.map((r) => ({ clock: r.clock, riskLevel: r.risk_level, n: int(r.n) })), referrals: int(sent?.n) };
+     group by 1, 2`);
+  const tally = (pairs: [string, number][]) => {
+    const counts = new Map<string, number>();
+    for (const [key, n] of pairs) counts.set(key, (counts.get(key) ?? 0) + n);
+    return [...counts].map(([key, n]) => ({ key, n }));
+  };
+  return {
+    decisions: tally(result.map((r) => [r.key, int(r.n)])),
+    declineReasons: tally(result.flatMap((r): [string, number][] => (r.reason === null ? [] : [[r.reason, int(r.n)]]))),
+  };
 }
 
 /** Referrals to MARAC made in the period, and how many were repeats (SafeLives: within 12 months of the last). */
@@ -214,19 +229,9 @@ export async function marac(tx: Tx, scope: Scope) {
   return { referrals: int(row?.referrals), repeats: int(row?.repeats) };
 }
 
-/** People who made contact in the period; those who had also made contact in the 12 months before their first contact in it are repeat victims. */
-export async function repeatVictims(tx: Tx, scope: Scope) {
-  const [row] = await rows(tx, sql<{ people: string; repeats: string; unlinked: string }>`
-    with firsts as (
-      select c.person_id, min(c.received_at) as first_at from contacts c join people v on v.id = c.person_id and v.role = 'victim'
-       where ${contactsInScope(scope)} group by c.person_id
-    )
-    select (select count(*) from firsts) as people,
-           (select count(*) from firsts f where exists (
-              select 1 from contacts p where p.person_id = f.person_id and p.received_at < f.first_at and p.received_at >= f.first_at - interval '12 months')) as repeats,
-           (select count(*) from contacts c where ${contactsInScope(scope)} and c.person_id is null) as unlinked`);
-  return { people: int(row?.people), repeats: int(row?.repeats), contactsNotLinked: int(row?.unlinked) };
-}
+/** How often abuse happened, as the sum over its types (none 0, once 1, monthly 2, weekly 3, daily 4). */
+const abuseScore = (abuse: RawBuilder<unknown>) => sql`(select coalesce(sum(case a.value->>'frequency' when 'once' then 1 when 'monthly' then 2 when 'weekly' then 3 when 'daily' then 4 else 0 end), 0)
+    from jsonb_each(${abuse}) a)`;
 
 /** Cases closed in the period by reason, and the change between intake and exit measures for those with both. */
 export async function outcomesAtExit(tx: Tx, scope: Scope) {
@@ -239,18 +244,16 @@ export async function outcomesAtExit(tx: Tx, scope: Scope) {
       : none}`;
   const reasons = await rows(tx, sql<{ key: string; n: string }>`
     select coalesce(k.closure_reason, 'other') as key, count(*) as n from cases k where ${caseScope} group by 1`);
-  // Abuse counted as the sum over its types of how often it happened (none 0 … daily 4).
   const [measured] = await rows(tx, sql<{ n: string; safe_in: string | null; safe_out: string | null; well_in: string | null; well_out: string | null; less_abuse: string; safer: string }>`
     with closed as (select k.id from cases k where ${caseScope}),
     latest as (
-      select distinct on (o.case_id, o.stage) o.case_id, o.stage, o.feeling_safe, o.wellbeing,
-             (select coalesce(sum(case a.value->>'frequency' when 'once' then 1 when 'monthly' then 2 when 'weekly' then 3 when 'daily' then 4 else 0 end), 0)
-                from jsonb_each(o.abuse) a) as abuse
+      select distinct on (o.case_id, o.stage) o.case_id, o.stage, o.feeling_safe, o.wellbeing, o.abuse
         from outcome_measures o join closed on closed.id = o.case_id
        order by o.case_id, o.stage, o.recorded_at desc
     ),
     pairs as (
-      select i.case_id, i.feeling_safe as safe_in, x.feeling_safe as safe_out, i.wellbeing as well_in, x.wellbeing as well_out, i.abuse as abuse_in, x.abuse as abuse_out
+      select i.case_id, i.feeling_safe as safe_in, x.feeling_safe as safe_out, i.wellbeing as well_in, x.wellbeing as well_out,
+             ${abuseScore(sql`i.abuse`)} as abuse_in, ${abuseScore(sql`x.abuse`)} as abuse_out
         from latest i join latest x on x.case_id = i.case_id and x.stage = 'exit' where i.stage = 'intake'
     )
     select count(*) as n, avg(safe_in) as safe_in, avg(safe_out) as safe_out, avg(well_in) as well_in, avg(well_out) as well_out,
@@ -266,15 +269,22 @@ export async function outcomesAtExit(tx: Tx, scope: Scope) {
   };
 }
 
-/** People (victims) who made contact in the period, by each equality question (null: not recorded) and by age band at their first contact in it. */
-export async function equality(tx: Tx, scope: Scope) {
-  const firsts = sql`select c.person_id, min(c.received_at) as first_at from contacts c
-    where ${contactsInScope(scope)} and c.person_id is not null group by c.person_id`;
-  const answers = await rows(tx, sql<Record<string, string | null> & { n: string }>`
+/**
+ * People (victims) who made contact in the period, each once, as at their first contact in
+ * it: by each equality question (null: not recorded) and age band then; and how many are
+ * repeat victims, who had also made contact in the 12 months before that first contact
+ * (the contact's previous_contact_at, kept by the database: 0016_report_facts.sql).
+ */
+export async function people(tx: Tx, scope: Scope) {
+  const firsts = sql`select distinct on (c.person_id) c.person_id, c.received_at as first_at, c.previous_contact_at
+      from contacts c where ${contactsInScope(scope)} and c.person_id is not null
+     order by c.person_id, c.received_at, c.id`;
+  const answers = await rows(tx, sql<Record<string, string | null> & { n: string; repeats: string }>`
     select ${sql.join(EQUALITY_KEYS.map((key) => sql`p.${sql.ref(EQUALITY_COLUMNS[key])} as ${sql.ref(key)}`))},
            case when p.date_of_birth is null then null
                 else extract(year from age((f.first_at at time zone 'Europe/London')::date, p.date_of_birth))::int end as age,
-           count(*) as n
+           count(*) as n,
+           count(*) filter (where f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months') as repeats
       from (${firsts}) f join people p on p.id = f.person_id
      where p.role = 'victim'
      group by ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))}, age`);
@@ -285,5 +295,37 @@ export async function equality(tx: Tx, scope: Scope) {
   };
   const byQuestion = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, tally((row) => row[key] ?? 'not_recorded')])) as Record<EqualityQuestion, Keyed[]>;
   const ageBand = (age: string | null | undefined) => (age === null || age === undefined ? 'not_recorded' : AGE_BANDS.find((band) => Number(age) <= band.max)!.key);
-  return { ...byQuestion, age: tally((row) => ageBand(row.age)), people: answers.reduce((total, row) => total + int(row.n), 0) };
+  return {
+    equality: { ...byQuestion, age: tally((row) => ageBand(row.age)), people: answers.reduce((total, row) => total + int(row.n), 0) },
+    repeats: answers.reduce((total, row) => total + int(row.repeats), 0),
+  };
+}
+
+/** Runs a measure's queries: in the report's own transaction, or beside it on another connection seeing the same data. */
+export type Runner = <T>(measure: (tx: Tx) => Promise<T>) => Promise<T>;
+
+/** Every measure of a period. The queries are independent: a runner may run them at once. */
+export async function measureAll(run: Runner, scope: Scope) {
+  const [counted, times, decisions, calledIn, maracFigures, victims, outcomes] = await Promise.all([
+    run((tx) => contacts(tx, scope)),
+    run((tx) => referralTimes(tx, scope)),
+    run((tx) => referralDecisions(tx, scope)),
+    run((tx) => calls(tx, scope)),
+    run((tx) => marac(tx, scope)),
+    run((tx) => people(tx, scope)),
+    run((tx) => outcomesAtExit(tx, scope)),
+  ]);
+  return {
+    byChannel: counted.byChannel,
+    risk: counted.risk,
+    calls: calledIn,
+    toReferral: times.toReferral,
+    toFirstContact: times.toFirstContact,
+    decisions,
+    breaches: { breaches: times.breaches, referrals: times.sent },
+    marac: maracFigures,
+    repeats: { people: victims.equality.people, repeats: victims.repeats, contactsNotLinked: counted.unlinked },
+    outcomes,
+    equality: victims.equality,
+  };
 }

@@ -17,7 +17,7 @@ export const reportRoutes: RoutePlugin = async (app) => {
         response: { 200: Report, ...problemResponses },
       },
     },
-    async (request) => asActor(request, (tx, actor) => service.report(tx, actor, request.query)),
+    async (request) => asActor(request, (tx, actor) => service.report(tx, actor, request.query, { beside: app.database.beside })),
   );
 
   app.get(
@@ -34,7 +34,7 @@ export const reportRoutes: RoutePlugin = async (app) => {
     },
     async (request, reply) => {
       const csv = await asActor(request, async (tx, actor) => {
-        const report = await service.report(tx, actor, request.query, { audit: 'report.export' });
+        const report = await service.report(tx, actor, request.query, { audit: 'report.export', beside: app.database.beside });
         return service.csvOfTable(report, request.params.table);
       });
       return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.table}.csv"`).send(csv);
@@ -53,7 +53,7 @@ export const reportRoutes: RoutePlugin = async (app) => {
       },
     },
     async (request, reply) => {
-      const report = await asActor(request, (tx, actor) => service.quarterlyReturn(tx, actor, request.query));
+      const report = await asActor(request, (tx, actor) => service.quarterlyReturn(tx, actor, request.query, app.database.beside));
       return reply
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="quarterly-return-${report.period.from}.csv"`)

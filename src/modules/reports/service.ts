@@ -5,6 +5,8 @@
  * view) leaves a provider's own view and is suppressed: counts from 1 to 4 show as "<5",
  * with secondary suppression so totals cannot reveal them (suppression.ts).
  */
+import { sql } from 'kysely';
+import type { Beside } from '../../db/connect.js';
 import type { Tx } from '../../db/transaction.js';
 import { toCsv } from '../../lib/csv.js';
 import { londonToday } from '../../lib/dates.js';
@@ -114,7 +116,14 @@ async function scopeFor(tx: Tx, actor: Actor, query: ReportQuery) {
 }
 
 /** The report of a period: every measure of SPEC §7 as a table, suppressed unless it is the reader's own organisation's. */
-export async function report(tx: Tx, actor: Actor, query: ReportQuery, options: { audit?: string } = {}): Promise<Report> {
+export interface ReportOptions {
+  /** The audit action (report.view unless said). */
+  audit?: string;
+  /** Runs the measures at once on other connections seeing the same data (Database.beside; PostgreSQL). */
+  beside?: Beside | undefined;
+}
+
+export async function report(tx: Tx, actor: Actor, query: ReportQuery, options: ReportOptions = {}): Promise<Report> {
   const period = periodOf(query);
   const { organisation, service, own } = await scopeFor(tx, actor, query);
   const scope: measures.Scope = {
@@ -127,7 +136,7 @@ export async function report(tx: Tx, actor: Actor, query: ReportQuery, options: 
     callerType: query.callerType,
     riskLevel: query.riskLevel,
   };
-  const measured = await measureAll(tx, scope);
+  const measured = await measureAll(tx, scope, options.beside);
   const filters = {
     ...(organisation ? { organisationId: organisation.id, organisationName: organisation.name } : {}),
     ...(service ? { serviceId: service.id, serviceName: service.name } : {}),
@@ -151,21 +160,21 @@ export function periodName(period: Period): string {
   return period.kind === 'quarter' ? `${quarterName(period.from)} (${span})` : span;
 }
 
-async function measureAll(tx: Tx, scope: measures.Scope): Promise<Measured[]> {
+/** Where a report's measures run: in its own transaction, or (given `beside`) at once on other connections that see what it sees. */
+async function runnerFor(tx: Tx, beside: Beside | undefined): Promise<measures.Runner> {
+  if (!beside) return (measure) => measure(tx);
+  const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(tx);
+  const snapshot = rows[0]!.snapshot;
+  return (measure) =>
+    beside(snapshot, async (other) => {
+      await measures.forReports(other);
+      return measure(other);
+    });
+}
+
+async function measureAll(tx: Tx, scope: measures.Scope, beside?: Beside): Promise<Measured[]> {
   await measures.forReports(tx);
-  const [byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality] = [
-    await measures.contactsByChannel(tx, scope),
-    await measures.riskDistribution(tx, scope),
-    await measures.calls(tx, scope),
-    await measures.contactToReferral(tx, scope),
-    await measures.referralToFirstContact(tx, scope),
-    await measures.referralDecisions(tx, scope),
-    await measures.clockBreaches(tx, scope),
-    await measures.marac(tx, scope),
-    await measures.repeatVictims(tx, scope),
-    await measures.outcomesAtExit(tx, scope),
-    await measures.equality(tx, scope),
-  ];
+  const { byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality } = await measures.measureAll(await runnerFor(tx, beside), scope);
   const tables: Measured[] = [];
 
   const callerTypes = itemsAsLabels(CALLER_TYPE_ITEMS).filter((c) => (CALLER_TYPES as readonly string[]).includes(c.key));
@@ -382,9 +391,9 @@ export function csvOfTable(report: Report, id: string): string {
 }
 
 /** The quarterly return of the quarter containing `date` (default: the last quarter that has ended). */
-export async function quarterlyReturn(tx: Tx, actor: Actor, query: ReportQuery): Promise<Report> {
+export async function quarterlyReturn(tx: Tx, actor: Actor, query: ReportQuery, beside?: Beside): Promise<Report> {
   const date = query.date ?? lastQuarterDay();
-  return report(tx, actor, { ...query, period: 'quarter', date }, { audit: 'report.export' });
+  return report(tx, actor, { ...query, period: 'quarter', date }, { audit: 'report.export', beside });
 }
 
 function lastQuarterDay(): string {

@@ -185,7 +185,7 @@ export async function reportPages(app: FastifyInstance): Promise<void> {
       return render(request, reply, 'pages/reports/report.njk', { ...context, errors: formErrors(errors, FIELDS) });
     }
     try {
-      const report = await asActor(request, (tx, actor) => reports.report(tx, actor, query));
+      const report = await asActor(request, (tx, actor) => reports.report(tx, actor, query, { beside: app.database.beside }));
       const qs = queryString(query);
       return render(request, reply, 'pages/reports/report.njk', {
         ...context,
@@ -204,7 +204,7 @@ export async function reportPages(app: FastifyInstance): Promise<void> {
   app.get<{ Params: { table: string } }>('/reports/tables/:table.csv', read, async (request, reply) => {
     const { query, errors } = queryOf(request.query as Form);
     if (errors.length > 0) throw new Invalid(errors);
-    const csv = await asActor(request, async (tx, actor) => reports.csvOfTable(await reports.report(tx, actor, query, { audit: 'report.export' }), request.params.table));
+    const csv = await asActor(request, async (tx, actor) => reports.csvOfTable(await reports.report(tx, actor, query, { audit: 'report.export', beside: app.database.beside }), request.params.table));
     return reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="${request.params.table.replace(/[^a-z-]/gi, '')}.csv"`).send(csv);
   });
 
@@ -212,7 +212,7 @@ export async function reportPages(app: FastifyInstance): Promise<void> {
   app.get('/reports/quarterly', read, async (request, reply) => {
     const { query, errors } = queryOf({ ...(request.query as Form), period: 'quarter' });
     if (errors.length > 0) throw new Invalid(errors);
-    const report = await asActor(request, (tx, actor) => reports.quarterlyReturn(tx, actor, query));
+    const report = await asActor(request, (tx, actor) => reports.quarterlyReturn(tx, actor, query, app.database.beside));
     return render(request, reply, 'pages/reports/quarterly.njk', {
       title: `Quarterly return: ${report.period.name}`,
       report,
@@ -224,7 +224,7 @@ export async function reportPages(app: FastifyInstance): Promise<void> {
   app.get('/reports/quarterly.csv', read, async (request, reply) => {
     const { query, errors } = queryOf({ ...(request.query as Form), period: 'quarter' });
     if (errors.length > 0) throw new Invalid(errors);
-    const report = await asActor(request, (tx, actor) => reports.quarterlyReturn(tx, actor, query));
+    const report = await asActor(request, (tx, actor) => reports.quarterlyReturn(tx, actor, query, app.database.beside));
     return reply
       .header('content-type', 'text/csv; charset=utf-8')
       .header('content-disposition', `attachment; filename="quarterly-return-${report.period.from}.csv"`)
