@@ -1,6 +1,8 @@
 /** Pathways and referrals over HTTP (SPEC §2 steps 6–11): tell it once, nothing lost, safe contact enforced. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
 import { raiseDueEscalations } from '../src/modules/referrals/escalations.js';
+import { isNearBreach, NEAR_BREACH_MINUTES, nearBreach } from '../src/modules/referrals/store.js';
 import { addDirectory, createPartnership, dashAnswers, newContact, startApp, type Partnership, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -131,6 +133,21 @@ describe('referrals', () => {
     const declinedOnes: Item[] = (await as('caseworkerA').get('/api/v1/referrals?state=declined')).body.items;
     expect(declinedOnes.map((r) => r.id)).toContain(declined);
     expect(declinedOnes.every((r) => r.state === 'declined')).toBe(true);
+  });
+
+  it('calls a referral near breach, in the queues and on the dashboard alike, when its next deadline is under two hours off and not past', async () => {
+    const sent = await refer(await highRiskContact(), ['IDVA service']);
+    const id: string = sent.body.referrals[0].id;
+    const near = async (minutesAhead: number) => {
+      await sql`update referrals set acknowledge_due_at = now() + make_interval(mins => ${minutesAhead}) where id = ${id}`.execute(t.database.db);
+      const { rows } = await sql<{ near: boolean; next_due_at: Date }>`select ${nearBreach} as near, r.next_due_at from referrals r where r.id = ${id}`.execute(t.database.db);
+      const row = rows[0]!;
+      expect(isNearBreach(row.next_due_at)).toBe(row.near);
+      return row.near;
+    };
+    expect(await near(90)).toBe(true);
+    expect(await near(NEAR_BREACH_MINUTES + 30)).toBe(false);
+    expect(await near(-10)).toBe(false);
   });
 
   it('needs a lawful basis when consent is not given', async () => {

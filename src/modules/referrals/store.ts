@@ -18,6 +18,19 @@ export function findReferral(tx: Tx, id: string) {
 /** The time a referral is next due: its acknowledgement, then its first contact, while they are open (kept by the database, indexed). */
 export const nextDue = sql<Date | null>`r.next_due_at`;
 
+/** A referral is near breach when its next deadline is less than this far off (and not yet past): one definition for queues and dashboards. */
+export const NEAR_BREACH_MINUTES = 120;
+
+/** Whether a referral (alias `r`) is near breach at the database's now. */
+export const nearBreach = sql<boolean>`(r.next_due_at >= now() and r.next_due_at < now() + make_interval(mins => ${NEAR_BREACH_MINUTES}))`;
+
+/** Whether a referral whose next deadline is `nextDueAt` is near breach at `now`. */
+export function isNearBreach(nextDueAt: string | Date | null, now = new Date()): boolean {
+  if (nextDueAt === null) return false;
+  const left = new Date(nextDueAt).getTime() - now.getTime();
+  return left >= 0 && left < NEAR_BREACH_MINUTES * 60_000;
+}
+
 export interface NewEvent {
   referralId: string;
   partnershipId: string;

@@ -11,6 +11,7 @@ import type { Tx } from '../../db/transaction.js';
 import { londonToday } from '../../lib/dates.js';
 import { can, requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
+import { nearBreach } from '../referrals/store.js';
 import { caseworkerLoads, safeCaseloadOf, serviceLoads } from './caseload.js';
 import * as measures from './measures.js';
 import { periodContaining } from './periods.js';
@@ -23,8 +24,6 @@ export function dashboardKind(actor: Actor): 'spoc' | 'provider' | 'commissioner
   if (can(actor, 'report:own')) return 'provider';
   return 'commissioner';
 }
-
-const NEAR_BREACH = '2 hours';
 
 export async function spocDashboard(tx: Tx, actor: Actor) {
   requirePermission(actor, 'escalation:read');
@@ -40,9 +39,7 @@ export async function spocDashboard(tx: Tx, actor: Actor) {
       select (select count(*) from contacts c where c.partnership_id = ${actor.partnershipId} and c.status = 'open' and c.channel in ('web_self_referral', 'professional_referral')) as triage,
              (select count(*) from referrals r where r.partnership_id = ${actor.partnershipId} and r.state in ('declined', 'redirected') and r.rerouted_at is null) as reroute,
              (select count(*) from escalations x where x.partnership_id = ${actor.partnershipId} and x.raised_at >= now() - interval '7 days') as escalations,
-             (select count(*) from referrals r where r.partnership_id = ${actor.partnershipId}
-                and ((r.acknowledged_at is null and r.state = 'sent' and r.acknowledge_due_at between now() and now() + ${NEAR_BREACH}::interval)
-                  or (r.first_contact_at is null and r.state in ('acknowledged', 'accepted') and r.first_contact_due_at between now() and now() + ${NEAR_BREACH}::interval))) as near,
+             (select count(*) from referrals r where r.partnership_id = ${actor.partnershipId} and ${nearBreach}) as near,
              (select count(*) from calls k where k.partnership_id = ${actor.partnershipId} and k.outcome = 'callback_requested'
                 and not exists (select 1 from contacts c where c.id = k.contact_id and c.status <> 'open')) as callbacks`.execute(tx),
     await sql<{ risk_level: string; sent: string; acknowledged_on_time: string; acknowledge_due: string; first_on_time: string; first_due: string }>`

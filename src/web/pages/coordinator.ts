@@ -14,10 +14,8 @@ import { Reroute } from '../../modules/referrals/schema.js';
 import { forecast, WEEKDAY_NAMES } from '../../modules/telephony/forecast.js';
 import { callbacksWaiting } from '../../modules/telephony/service.js';
 import * as referrals from '../../modules/referrals/service.js';
+import { isNearBreach } from '../../modules/referrals/store.js';
 import { checkAgainst, formErrors, render, type FormErrors } from '../render.js';
-
-/** A clock is "near breach" with less than this left. */
-const NEAR_MINUTES = 120;
 
 export async function coordinatorPages(app: FastifyInstance): Promise<void> {
   async function queues(request: FastifyRequest, reply: FastifyReply, extra: { errors?: FormErrors; form?: Record<string, string>; rerouting?: string } = {}) {
@@ -33,10 +31,7 @@ export async function coordinatorPages(app: FastifyInstance): Promise<void> {
         ...(await contacts.listContacts(tx, actor, { channel: 'professional_referral', status: 'open', page: 1, perPage: 100 })).items,
       ].sort((a, b) => a.receivedAt.localeCompare(b.receivedAt)),
     }));
-    const near = data.sent.filter((r) => {
-      const left = r.clocks.acknowledge.minutesRemaining ?? r.clocks.firstContact.minutesRemaining;
-      return left !== null && left >= 0 && left < NEAR_MINUTES;
-    });
+    const near = data.sent.filter((r) => isNearBreach(r.nextDueAt));
     return render(request, reply, 'pages/queues.njk', {
       title: 'Queues',
       reroute: data.reroute,
