@@ -431,5 +431,16 @@ describe('previous contact (kept by the database for repeat victims)', () => {
     await link(may, null);
     expect(await previous(may)).toBeNull();
     expect(await previous(june)).toBe('2024-03-01T10:00:00.000Z');
+
+    // What reports need of the person rides on each contact: set on linking, followed when the answers change, gone on unlinking.
+    const facts = async (id: string) =>
+      (await sql<{ person_role: string | null; person_sex: string | null }>`select person_role, person_sex from contacts where id = ${id}`.execute(t.database.db)).rows[0];
+    await t.database.db.updateTable('people').set({ sex: 'female' } as never).where('id', '=', v).execute();
+    expect(await facts(june)).toEqual({ person_role: 'victim', person_sex: 'female' });
+    expect(await facts(march)).toEqual({ person_role: 'victim', person_sex: 'female' });
+    expect(await facts(april)).toEqual({ person_role: 'victim', person_sex: null });
+    expect(await facts(may)).toEqual({ person_role: null, person_sex: null });
+    await link(may, v);
+    expect(await facts(may)).toEqual({ person_role: 'victim', person_sex: 'female' });
   });
 });

@@ -195,13 +195,18 @@ async function insertContacts(tx: Tx, s: Setup, b: Batch): Promise<{ referrals: 
   const inBatch = sql`c.id = any(${sql.val(ids)}::uuid[]) and c.partnership_id = ${u(s.partnershipId)}`;
 
   if (b.from === 0) await sql`analyze contacts, people`.execute(tx);
-  // Each contact's person's previous contact (the trigger's work; triggers are off here). Batches run in time order, so it is already in.
+  // What the triggers would keep on each contact (they are off here): its person's previous
+  // contact (batches run in time order, so it is already in) and what reports need of the person.
   await sql`
-    update contacts c set previous_contact_at = (
-      select p.received_at from contacts p
-       where p.person_id = c.person_id and p.received_at <= c.received_at and (p.received_at, p.id) < (c.received_at, c.id)
-       order by p.received_at desc, p.id desc limit 1)
-     where ${inBatch} and c.person_id is not null`.execute(tx);
+    update contacts c
+       set previous_contact_at = (
+             select p.received_at from contacts p
+              where p.person_id = c.person_id and p.received_at <= c.received_at and (p.received_at, p.id) < (c.received_at, c.id)
+              order by p.received_at desc, p.id desc limit 1),
+           person_role = v.role, person_born = v.date_of_birth, person_sex = v.sex, person_gender_same_as_birth = v.gender_same_as_birth,
+           person_ethnicity = v.ethnicity, person_disability = v.disability, person_sexual_orientation = v.sexual_orientation, person_religion = v.religion
+      from people v
+     where ${inBatch} and v.id = c.person_id`.execute(tx);
   // The assessments behind each contact's risk level (written on the contact above: the trigger would only set it again).
   await sql`
     insert into risk_assessments (partnership_id, organisation_id, contact_id, questionnaire_id, answers, yes_count, score_level, level, reasons, prompts, assessed_by, completed_at)

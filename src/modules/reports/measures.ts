@@ -221,11 +221,13 @@ export async function referralDecisions(tx: Tx, scope: Scope) {
 
 /** Referrals to MARAC made in the period, and how many were repeats (SafeLives: within 12 months of the last). */
 export async function marac(tx: Tx, scope: Scope) {
+  // The contact is joined only when a filter needs it.
+  const filtered = scope.channel || scope.callerType || scope.riskLevel || scope.organisationId || scope.serviceId;
   const [row] = await rows(tx, sql<{ referrals: string; repeats: string }>`
     select count(*) as referrals, count(*) filter (where m.repeat_of_id is not null) as repeats
-      from marac_referrals m join contacts c on c.id = m.contact_id
+      from marac_referrals m ${filtered ? sql`join contacts c on c.id = m.contact_id` : none}
      where m.partnership_id = ${scope.partnershipId} and m.referred_on between ${scope.from}::date and ${scope.to}::date
-       and m.status <> 'withdrawn' ${contactAttributes(scope)} ${contactOwners(scope)}`);
+       and m.status <> 'withdrawn' ${filtered ? sql`${contactAttributes(scope)} ${contactOwners(scope)}` : none}`);
   return { referrals: int(row?.referrals), repeats: int(row?.repeats) };
 }
 
@@ -272,21 +274,23 @@ export async function outcomesAtExit(tx: Tx, scope: Scope) {
 /**
  * People (victims) who made contact in the period, each once, as at their first contact in
  * it: by each equality question (null: not recorded) and age band then; and how many are
- * repeat victims, who had also made contact in the 12 months before that first contact
- * (the contact's previous_contact_at, kept by the database: 0016_report_facts.sql).
+ * repeat victims, who had also made contact in the 12 months before that first contact.
+ * What it needs of the person, and when they last made contact before, is on each contact,
+ * kept by the database (0016_report_facts.sql, 0019_contact_person_facts.sql): the period's
+ * contacts answer it alone.
  */
 export async function people(tx: Tx, scope: Scope) {
-  const firsts = sql`select distinct on (c.person_id) c.person_id, c.received_at as first_at, c.previous_contact_at
-      from contacts c where ${contactsInScope(scope)} and c.person_id is not null
+  const firsts = sql`select distinct on (c.person_id) c.received_at as first_at, c.previous_contact_at, c.person_born,
+           ${sql.join(EQUALITY_KEYS.map((key) => sql`c.${sql.ref(`person_${EQUALITY_COLUMNS[key]}`)} as ${sql.ref(key)}`))}
+      from contacts c where ${contactsInScope(scope)} and c.person_id is not null and c.person_role = 'victim'
      order by c.person_id, c.received_at, c.id`;
   const answers = await rows(tx, sql<Record<string, string | null> & { n: string; repeats: string }>`
-    select ${sql.join(EQUALITY_KEYS.map((key) => sql`p.${sql.ref(EQUALITY_COLUMNS[key])} as ${sql.ref(key)}`))},
-           case when p.date_of_birth is null then null
-                else extract(year from age((f.first_at at time zone 'Europe/London')::date, p.date_of_birth))::int end as age,
+    select ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))},
+           case when f.person_born is null then null
+                else extract(year from age((f.first_at at time zone 'Europe/London')::date, f.person_born))::int end as age,
            count(*) as n,
            count(*) filter (where f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months') as repeats
-      from (${firsts}) f join people p on p.id = f.person_id
-     where p.role = 'victim'
+      from (${firsts}) f
      group by ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))}, age`);
   const tally = (pick: (row: Record<string, string | null>) => string) => {
     const counts = new Map<string, number>();
