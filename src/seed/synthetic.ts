@@ -299,29 +299,41 @@ async function insertContacts(tx: Tx, s: Setup, b: Batch): Promise<{ referrals: 
     const caseworkerSql = sql`case ${sql.join(organisations.map((o) => sql`when r.organisation_id = ${o} then (${sql.val(s.caseworkers.get(o)!)}::uuid[])[1 + floor(random() * ${s.caseworkers.get(o)!.length})::int]`), sql` `)} end`;
     const { rows } = await sql<{ n: string }>`
       with opened as (
-        insert into cases (partnership_id, organisation_id, person_id, reference, state, caseworker_id, opened_by, opened_at, closed_by, closed_at, closure_reason)
-        select distinct on (r.organisation_id, c.person_id) ${u(s.partnershipId)}, r.organisation_id, c.person_id, 'SYNCASE-' || replace(r.id::text, '-', ''),
-               case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then 'closed' else 'open' end,
-               ${caseworkerSql}, ${u(s.handlerId)}, r.first_contact_at,
-               case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then ${u(s.handlerId)} end,
-               case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then r.first_contact_at + make_interval(days => 20 + floor(random() * 100)::int) end,
+        insert into cases (partnership_id, organisation_id, person_id, reference, state, caseworker_id, opened_by, opened_at, closed_by, closed_at, closure_reason,
+                           intake_feeling_safe, intake_wellbeing, intake_abuse, intake_recorded_at, exit_feeling_safe, exit_wellbeing, exit_abuse, exit_recorded_at)
+        select k.*,
+               -- outcome measures for about two cases in three: intake abuse weekly or daily, exit none to weekly (two types of abuse each),
+               -- kept on the case as the trigger would (0020_case_outcome_facts.sql)
+               case when m.measured then 2 + floor(random() * 4)::int end, case when m.measured then 2 + floor(random() * 4)::int end,
+               case when m.measured then 2 * (3 + floor(random() * 2)::int) end, case when m.measured then k.opened_at end,
+               case when m.measured and k.closed_at is not null then 5 + floor(random() * 6)::int end,
+               case when m.measured and k.closed_at is not null then 4 + floor(random() * 6)::int end,
+               case when m.measured and k.closed_at is not null then 2 * (array[0, 0, 1, 2, 3])[1 + floor(random() * 5)::int] end,
+               case when m.measured and k.closed_at is not null then k.closed_at end
+          from (
+        select distinct on (r.organisation_id, c.person_id) ${u(s.partnershipId)}::uuid as partnership_id, r.organisation_id, c.person_id, 'SYNCASE-' || replace(r.id::text, '-', '') as reference,
+               case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then 'closed' else 'open' end as state,
+               ${caseworkerSql} as caseworker_id, ${u(s.handlerId)}::uuid as opened_by, r.first_contact_at as opened_at,
+               case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then ${u(s.handlerId)}::uuid end as closed_by,
+               case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then r.first_contact_at + make_interval(days => 20 + floor(random() * 100)::int) end as closed_at,
                case when r.first_contact_at + interval '120 days' < ${b.end.toISOString()}::timestamptz then
-                 (array['support_completed', 'support_completed', 'support_completed', 'disengaged', 'moved_out_of_area', 'transferred', 'declined_support', 'other'])[1 + floor(random() * 8)::int] end
+                 (array['support_completed', 'support_completed', 'support_completed', 'disengaged', 'moved_out_of_area', 'transferred', 'declined_support', 'other'])[1 + floor(random() * 8)::int] end as closure_reason
           from referrals r join contacts c on c.id = r.contact_id
          where ${inBatch} and r.state = 'closed' and c.person_id is not null and r.organisation_id in (${sql.join(organisations)})
+          ) k, lateral (select random() + 0 * extract(epoch from k.opened_at) < 0.65 as measured) m
         on conflict do nothing
-        returning id, organisation_id, opened_at, closed_at
+        returning id, organisation_id, intake_feeling_safe, intake_wellbeing, intake_abuse, intake_recorded_at, exit_feeling_safe, exit_wellbeing, exit_abuse, exit_recorded_at
       ),
       measured as (
         insert into outcome_measures (partnership_id, organisation_id, case_id, stage, abuse, feeling_safe, wellbeing, recorded_by, recorded_at)
         select ${u(s.partnershipId)}, k.organisation_id, k.id, m.stage,
                jsonb_build_object('physical', jsonb_build_object('frequency', m.frequency, 'severity', 'medium'), 'coercive_control', jsonb_build_object('frequency', m.frequency, 'severity', 'high')),
                m.safe, m.wellbeing, ${u(s.handlerId)}, m.at
-          from opened k, lateral (select random() + 0 * extract(epoch from k.opened_at) as r) x, lateral (values
-            ('intake', (array['weekly', 'daily'])[1 + floor(random() * 2)::int], 2 + floor(random() * 4)::int, 2 + floor(random() * 4)::int, k.opened_at),
-            ('exit', (array['none', 'none', 'once', 'monthly', 'weekly'])[1 + floor(random() * 5)::int], 5 + floor(random() * 6)::int, 4 + floor(random() * 6)::int, k.closed_at)
+          from opened k, lateral (values
+            ('intake', (array['none', 'once', 'monthly', 'weekly', 'daily'])[1 + k.intake_abuse / 2], k.intake_feeling_safe, k.intake_wellbeing, k.intake_recorded_at),
+            ('exit', (array['none', 'once', 'monthly', 'weekly', 'daily'])[1 + k.exit_abuse / 2], k.exit_feeling_safe, k.exit_wellbeing, k.exit_recorded_at)
           ) as m(stage, frequency, safe, wellbeing, at)
-         where x.r < 0.65 and (m.stage = 'intake' or k.closed_at is not null)
+         where m.at is not null
         returning 1
       )
       select (select count(*) from opened) as n, (select count(*) from measured) as m`.execute(tx);

@@ -231,10 +231,6 @@ export async function marac(tx: Tx, scope: Scope) {
   return { referrals: int(row?.referrals), repeats: int(row?.repeats) };
 }
 
-/** How often abuse happened, as the sum over its types (none 0, once 1, monthly 2, weekly 3, daily 4). */
-const abuseScore = (abuse: RawBuilder<unknown>) => sql`(select coalesce(sum(case a.value->>'frequency' when 'once' then 1 when 'monthly' then 2 when 'weekly' then 3 when 'daily' then 4 else 0 end), 0)
-    from jsonb_each(${abuse}) a)`;
-
 /** Cases closed in the period by reason, and the change between intake and exit measures for those with both. */
 export async function outcomesAtExit(tx: Tx, scope: Scope) {
   const { start, end } = bounds(scope);
@@ -246,21 +242,13 @@ export async function outcomesAtExit(tx: Tx, scope: Scope) {
       : none}`;
   const reasons = await rows(tx, sql<{ key: string; n: string }>`
     select coalesce(k.closure_reason, 'other') as key, count(*) as n from cases k where ${caseScope} group by 1`);
+  // Each case's latest intake and exit measures ride on the case (0020_case_outcome_facts.sql).
   const [measured] = await rows(tx, sql<{ n: string; safe_in: string | null; safe_out: string | null; well_in: string | null; well_out: string | null; less_abuse: string; safer: string }>`
-    with closed as (select k.id from cases k where ${caseScope}),
-    latest as (
-      select distinct on (o.case_id, o.stage) o.case_id, o.stage, o.feeling_safe, o.wellbeing, o.abuse
-        from outcome_measures o join closed on closed.id = o.case_id
-       order by o.case_id, o.stage, o.recorded_at desc
-    ),
-    pairs as (
-      select i.case_id, i.feeling_safe as safe_in, x.feeling_safe as safe_out, i.wellbeing as well_in, x.wellbeing as well_out,
-             ${abuseScore(sql`i.abuse`)} as abuse_in, ${abuseScore(sql`x.abuse`)} as abuse_out
-        from latest i join latest x on x.case_id = i.case_id and x.stage = 'exit' where i.stage = 'intake'
-    )
-    select count(*) as n, avg(safe_in) as safe_in, avg(safe_out) as safe_out, avg(well_in) as well_in, avg(well_out) as well_out,
-           count(*) filter (where abuse_out < abuse_in) as less_abuse, count(*) filter (where safe_out > safe_in) as safer
-      from pairs`);
+    select count(*) as n, avg(k.intake_feeling_safe) as safe_in, avg(k.exit_feeling_safe) as safe_out,
+           avg(k.intake_wellbeing) as well_in, avg(k.exit_wellbeing) as well_out,
+           count(*) filter (where k.exit_abuse < k.intake_abuse) as less_abuse,
+           count(*) filter (where k.exit_feeling_safe > k.intake_feeling_safe) as safer
+      from cases k where ${caseScope} and k.intake_abuse is not null and k.exit_abuse is not null`);
   return {
     closureReasons: reasons.map((r) => ({ key: r.key, n: int(r.n) })),
     measured: int(measured?.n),
