@@ -1,4 +1,6 @@
+import { createHash } from 'node:crypto';
 import path from 'node:path';
+import type { EncryptionKey, Keyring } from './lib/crypto.js';
 
 /** Everything spoc reads from the environment, validated once at start. */
 export interface Config {
@@ -31,6 +33,8 @@ export interface Config {
   auditKey: string | undefined;
   /** Council sign-in (OpenID Connect, e.g. Microsoft Entra ID); off when SPOC_OIDC_ISSUER is not set. */
   oidc: OidcConfig | undefined;
+  /** The keys of application-layer encryption (SPOC_ENCRYPTION_KEYS): the first encrypts, all decrypt (docs/encryption.md). */
+  encryptionKeys: Keyring;
 }
 
 export interface OidcConfig {
@@ -82,6 +86,44 @@ function oidcConfig(env: NodeJS.ProcessEnv, publicUrl: string | undefined): Oidc
   return { issuer, clientId, clientSecret, redirectUrl: `${publicUrl.replace(/\/+$/, '')}/sign-in/oidc/callback` };
 }
 
+/**
+ * The development key, used only when SPOC_ENCRYPTION_KEYS is not set and NODE_ENV is not
+ * "production". It is published (anyone can derive it), so it protects nothing: it lets
+ * `npm start` and the tests run with encryption on, and is refused in production.
+ */
+export const DEVELOPMENT_KEY: EncryptionKey = { id: 'dev', key: createHash('sha256').update('spoc development key: published, never for real data').digest() };
+
+/**
+ * SPOC_ENCRYPTION_KEYS: comma-separated `id:base64` entries, each a 32-byte key; the first
+ * encrypts, every one decrypts (old keys stay listed until `spoc keys rotate` has run).
+ */
+export function encryptionKeys(env: NodeJS.ProcessEnv): Keyring {
+  const name = 'SPOC_ENCRYPTION_KEYS';
+  const production = env.NODE_ENV === 'production';
+  const raw = (env[name] ?? '').trim();
+  const ring = (keys: EncryptionKey[]): Keyring => ({ current: keys[0]!, byId: new Map(keys.map((k) => [k.id, k])) });
+  if (raw === '') {
+    if (production) throw new ConfigError(`${name} must be set in production: one or more id:base64 keys of 32 bytes, e.g. "k1:" followed by the output of \`openssl rand -base64 32\``);
+    return ring([DEVELOPMENT_KEY]);
+  }
+  const keys: EncryptionKey[] = [];
+  for (const [index, entry] of raw.split(',').map((e) => e.trim()).entries()) {
+    const at = `${name} entry ${index + 1}`;
+    const colon = entry.indexOf(':');
+    if (colon < 1) throw new ConfigError(`${at} must be written id:base64key`);
+    const id = entry.slice(0, colon);
+    const encoded = entry.slice(colon + 1);
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) throw new ConfigError(`${at}: the key id must be 1 to 32 letters, digits, - or _`);
+    if (keys.some((k) => k.id === id)) throw new ConfigError(`${name}: the key id "${id}" is given twice`);
+    const key = Buffer.from(encoded, 'base64');
+    if (!/^[A-Za-z0-9+/]+={0,2}$/.test(encoded) || key.length !== 32) throw new ConfigError(`${name}: key "${id}" must be 32 bytes written in base64 (e.g. from \`openssl rand -base64 32\`)`);
+    // Listed after a real key it can still be read, to rotate data written under it away from it.
+    if (production && index === 0 && key.equals(DEVELOPMENT_KEY.key)) throw new ConfigError(`${name}: key "${id}" is the published development key, which must not encrypt in production (list it after a new key only to rotate away from it)`);
+    keys.push({ id, key });
+  }
+  return ring(keys);
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const logLevel = env.LOG_LEVEL ?? 'info';
   if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
@@ -116,5 +158,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     twilioAuthToken: env.TWILIO_AUTH_TOKEN || undefined,
     auditKey: env.SPOC_AUDIT_KEY || undefined,
     oidc: oidcConfig(env, publicUrl),
+    encryptionKeys: encryptionKeys(env),
   };
 }

@@ -10,6 +10,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDatabase } from '../src/db/connect.js';
 import { inTransaction } from '../src/db/transaction.js';
+import { encryptionKeys } from '../src/config.js';
+import { decrypt } from '../src/lib/crypto.js';
 import { hashToken } from '../src/modules/access/tokens.js';
 import { demoToken } from '../src/seed/demo.js';
 import { createContact } from '../src/modules/contacts/service.js';
@@ -265,7 +267,9 @@ describe('the spoc command', { timeout: 120_000 }, () => {
     const database = await openDatabase({ kind: 'pglite', dataDir: target });
     try {
       const contact = await database.db.selectFrom('contacts').select(['id', 'summary']).where('id', '=', contactId!).executeTakeFirst();
-      expect(contact).toEqual({ id: contactId!, summary: 'Made just before the backup.' });
+      // The account is stored encrypted (docs/encryption.md), under the key the spoc processes were given (this process's environment).
+      expect(contact?.summary).toMatch(/^enc:v1:/);
+      expect(contact && { ...contact, summary: decrypt(contact.summary, encryptionKeys(process.env)) }).toEqual({ id: contactId!, summary: 'Made just before the backup.' });
     } finally {
       await database.close();
     }

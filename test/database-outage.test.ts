@@ -11,6 +11,7 @@ import { hash as argon2Hash } from '@node-rs/argon2';
 import { sql } from 'kysely';
 import { openDatabase } from '../src/db/connect.js';
 import { isDatabaseUnavailable } from '../src/http/errors.js';
+import { decrypt } from '../src/lib/crypto.js';
 import { createPartnership, newContact, onPostgres, startApp, type Partnership, type TestApp } from './harness.js';
 import { FormClient } from './web/http.js';
 
@@ -95,7 +96,7 @@ describe.skipIf(!onPostgres)('a database outage', () => {
     }
     expect(after.status).toBe(201);
     expect((await t.client.get('/health/ready')).status).toBe(200);
-    const summaries = (await t.database.db.selectFrom('contacts').select('summary').where('partnership_id', '=', p.id).execute()).map((c) => c.summary).sort();
+    const summaries = (await t.database.db.selectFrom('contacts').select('summary').where('partnership_id', '=', p.id).execute()).map((c) => decrypt(c.summary)).sort();
     expect(summaries).toEqual(['after', 'before']);
   }, 60_000);
 

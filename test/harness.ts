@@ -2,7 +2,7 @@
  * Test harness: a real database (PGlite cloned from the migrated template, or the
  * PostgreSQL server of DATABASE_URL), the real app on a real port, and small factories.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -21,6 +21,13 @@ import { provisionPartnership } from '../src/seed/partnership.js';
 import { registerTestDatabase } from './web/totp.js';
 
 export const onPostgres = Boolean(process.env.DATABASE_URL);
+
+/**
+ * The tests' encryption key (docs/encryption.md): not the development key, so a test that
+ * reads a column directly sees it sealed under "test". Processes the tests start inherit it.
+ */
+export const TEST_ENCRYPTION_KEYS = `test:${createHash('sha256').update('spoc tests: not a secret').digest('base64')}`;
+process.env.SPOC_ENCRYPTION_KEYS ||= TEST_ENCRYPTION_KEYS;
 
 /** A database of the run's kind with the schema and no data of this file's. */
 export async function testDatabase(): Promise<Database> {
@@ -127,7 +134,7 @@ export async function startApp(database?: Database, overrides: Partial<Config> =
       done();
     },
   });
-  const config = { ...loadConfig({}), logLevel: 'info' as const, port: 0, jobIntervalMs: 0, ...overrides };
+  const config = { ...loadConfig({ SPOC_ENCRYPTION_KEYS: process.env.SPOC_ENCRYPTION_KEYS }), logLevel: 'info' as const, port: 0, jobIntervalMs: 0, ...overrides };
   const app = await buildApp({ config, database: db, logger: createLogger('info', stream), ...(now ? { now } : {}) });
   const address = await app.listen({ port: config.port, host: '127.0.0.1' });
   // The sign-in helpers find this app's database by its address (see web/totp.ts).

@@ -9,6 +9,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import pg from 'pg';
+import { decrypt } from '../../src/lib/crypto.js';
 import { DASH_RIC_QUESTION_IDS } from '../../src/modules/risk/dash-ric.js';
 import { demoToken } from '../../src/seed/demo.js';
 
@@ -181,14 +182,22 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosResult> {
     const foundReferrals = await db.query<{ n: number }>('select count(*)::int as n from referrals where id = any($1::uuid[])', [referralIds]);
     const lost = contactIds.length - found.rows[0]!.n + (referralIds.length - foundReferrals.rows[0]!.n);
     // Each key's records: one contact per key, one assessment and one referral per contact.
-    const doubledContacts = await db.query<{ n: number }>(`select count(*)::int as n from (select summary from contacts where summary like $1 group by summary having count(*) > 1) d`, [`chaos-${stamp}-%`]);
+    // The account (summary) is stored encrypted (docs/encryption.md): this run's contacts are found by
+    // opening it here, with the keys the spoc processes were started with (the same environment).
+    const summaries = (await db.query<{ id: string; summary: string }>('select id::text as id, summary from contacts')).rows
+      .map((c) => ({ id: c.id, summary: decrypt(c.summary) }))
+      .filter((c) => c.summary.startsWith(`chaos-${stamp}-`));
+    const perSummary = new Map<string, number>();
+    for (const c of summaries) perSummary.set(c.summary, (perSummary.get(c.summary) ?? 0) + 1);
+    const doubledContacts = { rows: [{ n: [...perSummary.values()].filter((n) => n > 1).length }] };
+    const ours = summaries.map((c) => c.id);
     const doubledAssessments = await db.query<{ n: number }>(
-      `select count(*)::int as n from (select a.contact_id from risk_assessments a join contacts c on c.id = a.contact_id where c.summary like $1 group by a.contact_id having count(*) > 1) d`,
-      [`chaos-${stamp}-%`],
+      `select count(*)::int as n from (select contact_id from risk_assessments where contact_id = any($1::uuid[]) group by contact_id having count(*) > 1) d`,
+      [ours],
     );
     const doubledReferrals = await db.query<{ n: number }>(
-      `select count(*)::int as n from (select r.contact_id from referrals r join contacts c on c.id = r.contact_id where c.summary like $1 group by r.contact_id having count(*) > 1) d`,
-      [`chaos-${stamp}-%`],
+      `select count(*)::int as n from (select contact_id from referrals where contact_id = any($1::uuid[]) group by contact_id having count(*) > 1) d`,
+      [ours],
     );
     const withoutClocks = await db.query<{ n: number }>(
       `select count(*)::int as n from referrals r where r.id = any($1::uuid[]) and (r.acknowledge_due_at is null or r.first_contact_due_at is null

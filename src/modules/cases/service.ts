@@ -6,6 +6,7 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import { Conflict, Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
+import { activeKeyring, decrypt, decryptValues, encrypt, encryptValues, openPhones, phoneHash, phoneMatchTerms, sealPhones } from '../../lib/crypto.js';
 import { toJson } from '../../lib/json.js';
 import { normalisePostcode, phoneDigits } from '../../lib/schema.js';
 import { requirePermission, type Actor } from '../access/actor.js';
@@ -59,6 +60,11 @@ function factsOf(contact: { person: Record<string, unknown>; safe_contact: Recor
     phoneDigits: digits,
     postcode: person.postcode ?? null,
   };
+}
+
+/** The contact's facts as scoring compares them: its numbers as the keyed hashes people's rows hold. */
+function scoringFacts(facts: PersonFacts): PersonFacts {
+  return { ...facts, phoneDigits: phoneMatchTerms(facts.phoneDigits) };
 }
 
 function personSummary(row: { id: string; name: string; other_names: string[]; date_of_birth: string | null; gender: string | null; postcode: string | null }) {
@@ -120,7 +126,7 @@ export async function matchesFor(tx: Tx, actor: Actor, contactId: string): Promi
   const known = await knownTo(tx, actor, [...rows.map((r) => r.id), ...(linkedId ? [linkedId] : [])], hub);
   const visible = rows.filter((r) => r.id !== linkedId && mayConsider(actor, hub, r, known.get(r.id) ?? []));
   const ranked = rank(
-    facts,
+    scoringFacts(facts),
     visible.map((r) => ({ ...r, names: [r.name, ...r.other_names], dateOfBirth: r.date_of_birth, phoneDigits: r.phone_digits, nameSimilarity: Number(r.name_similarity) })),
   );
   const rejected = await store.rejectedFor(tx, contactId);
@@ -158,7 +164,7 @@ export async function decideMatch(tx: Tx, actor: Actor, contactId: string, input
     throw new Conflict('This contact is already linked to another person; ask a coordinator to correct the link');
   }
   const facts = factsOf(contact);
-  const { score, reasons } = scoreCandidate(facts, {
+  const { score, reasons } = scoreCandidate(scoringFacts(facts), {
     names: [person.name, ...person.other_names],
     dateOfBirth: person.date_of_birth,
     phoneDigits: person.phone_digits,
@@ -278,12 +284,13 @@ export async function listCases(tx: Tx, actor: Actor, query: CaseListQuery) {
 }
 
 function planView(plan: NonNullable<Awaited<ReturnType<typeof store.latestPlan>>>) {
+  const content = decryptValues(plan.content);
   return {
     id: plan.id,
     version: plan.version,
     templateId: plan.template_id,
     title: plan.title,
-    sections: plan.template_sections.map((s) => ({ id: s.id, title: s.title, text: plan.content[s.id] ?? '' })),
+    sections: plan.template_sections.map((s) => ({ id: s.id, title: s.title, text: content[s.id] ?? '' })),
     reviewOn: plan.review_on,
     createdBy: plan.created_by,
     createdAt: plan.created_at.toISOString(),
@@ -326,9 +333,9 @@ export async function getCase(tx: Tx, actor: Actor, id: string): Promise<CaseVie
       ...(p.name ? { name: p.name } : {}),
       otherNames: p.other_names,
       ...(p.date_of_birth ? { dateOfBirth: p.date_of_birth } : {}),
-      phones: p.phones,
+      phones: p.phones.map((n) => decrypt(n)),
       vehicles: p.vehicles,
-      addresses: p.addresses,
+      addresses: p.addresses.map((a) => decrypt(a)),
       identifiers: p.identifiers,
     })),
     actions: actions.map((a) => ({ id: a.id, title: a.title, ownerId: a.owner_id, ownerName: a.owner_name, dueOn: a.due_on, doneAt: a.done_at?.toISOString() ?? null, overdue: !a.done_at && a.due_on < today() })),
@@ -347,7 +354,7 @@ export async function personOfCase(tx: Tx, actor: Actor, caseId: string) {
   const person = (await store.findPerson(tx, row.person_id))!;
   await audit(tx, actor, { action: 'person.read', recordType: 'person', recordId: person.id, details: { caseId } });
   const equality = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, person[EQUALITY_COLUMNS[key]]]));
-  return { ...personSummary(person), phoneDigits: person.phone_digits, identifiers: person.identifiers, equality };
+  return { ...personSummary(person), phoneDigits: openPhones(person.phone_digits), identifiers: person.identifiers, equality };
 }
 
 /** Corrects or adds to what is known of the case's person: other names, identifiers, numbers (matching uses them). */
@@ -368,7 +375,7 @@ export async function updatePerson(tx: Tx, actor: Actor, caseId: string, patch: 
       ...(patch.dateOfBirth !== undefined ? { date_of_birth: patch.dateOfBirth } : {}),
       ...(patch.gender !== undefined ? { gender: patch.gender } : {}),
       ...(patch.postcode !== undefined ? { postcode: normalisePostcode(patch.postcode) } : {}),
-      ...(patch.phones !== undefined ? { phone_digits: [...new Set(patch.phones.map(phoneDigits))] } : {}),
+      ...(patch.phones !== undefined ? { phone_digits: sealPhones(patch.phones.map(phoneDigits)) } : {}),
       ...(patch.identifiers !== undefined ? { identifiers: toJson(patch.identifiers) } : {}),
       ...Object.fromEntries(Object.entries(patch.equality ?? {}).map(([key, value]) => [EQUALITY_COLUMNS[key as EqualityQuestion], value ?? null])),
       updated_at: new Date(),
@@ -410,6 +417,7 @@ export async function addPerpetrator(tx: Tx, actor: Actor, caseId: string, input
   checkNotFuture(input.dateOfBirth, '/dateOfBirth', errors);
   if (errors.length > 0) throw new Invalid(errors);
   const phones = input.phones ?? [];
+  const keyring = activeKeyring();
   const { id } = await tx
     .insertInto('case_perpetrators')
     .values({
@@ -420,10 +428,11 @@ export async function addPerpetrator(tx: Tx, actor: Actor, caseId: string, input
       other_names: input.otherNames ?? [],
       date_of_birth: input.dateOfBirth ?? null,
       relationship: input.relationship,
-      phones,
-      phone_digits: phones.map(phoneDigits),
+      // The numbers and addresses sealed; the numbers' keyed hashes for the perpetrator alert to match on.
+      phones: phones.map((n) => encrypt(n, keyring)),
+      phone_digits: [...new Set(phones.map(phoneDigits))].map((d) => phoneHash(d, keyring.current)),
       vehicles: input.vehicles ?? [],
-      addresses: input.addresses ?? [],
+      addresses: (input.addresses ?? []).map((a) => encrypt(a, keyring)),
       identifiers: toJson(input.identifiers ?? {}),
       created_by: actor.userId,
     })
@@ -446,7 +455,7 @@ export async function casePerpetratorNumberMatches(tx: Tx, actor: Actor, number:
     .select('r.contact_id')
     .distinct()
     .where('cp.partnership_id', '=', actor.partnershipId)
-    .where(sql<boolean>`${digits} = any(cp.phone_digits)`)
+    .where(sql<boolean>`cp.phone_digits && ${phoneMatchTerms([digits])}::text[]`)
     .execute();
   if (rows.length > 0) await audit(tx, actor, rows.map((r) => ({ action: 'case.perpetrator_number_match', recordType: 'contact', recordId: r.contact_id })));
   return rows.map((r) => r.contact_id);
@@ -479,7 +488,7 @@ export async function addNote(tx: Tx, actor: Actor, caseId: string, input: NewNo
       organisation_id: row.organisation_id,
       case_id: caseId,
       person_id: row.person_id,
-      body: input.body,
+      body: encrypt(input.body),
       sensitive: input.sensitive ?? false,
       supersedes_id: input.supersedesId ?? null,
       author_id: actor.userId,
@@ -581,7 +590,7 @@ export async function writeSafetyPlan(tx: Tx, actor: Actor, caseId: string, inpu
       case_id: caseId,
       version,
       template_id: input.templateId,
-      content: toJson(input.sections),
+      content: toJson(encryptValues(input.sections)),
       review_on: input.reviewOn,
       created_by: actor.userId,
     })
@@ -632,7 +641,7 @@ export async function closeCase(tx: Tx, actor: Actor, caseId: string, input: Clo
   await loadCase(tx, actor, caseId, true, 'case.close');
   await tx
     .updateTable('cases')
-    .set({ state: 'closed', closed_at: new Date(), closed_by: actor.userId, closure_reason: input.reason, closure_note: input.note ?? null })
+    .set({ state: 'closed', closed_at: new Date(), closed_by: actor.userId, closure_reason: input.reason, closure_note: input.note ? encrypt(input.note) : null })
     .where('id', '=', caseId)
     .execute();
   await audit(tx, actor, { action: 'case.close', recordType: 'case', recordId: caseId, details: { reason: input.reason } });

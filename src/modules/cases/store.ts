@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
+import { decrypt, phoneMatchTerms, sealPhones } from '../../lib/crypto.js';
 import { toJson } from '../../lib/json.js';
 
 /** What the matching query needs to know of the contact's person. */
@@ -8,6 +9,7 @@ export interface MatchQuery {
   /** Lower-cased names joined with spaces ('' when none was given). */
   name: string;
   dateOfBirth: string | null;
+  /** National digits as given: matched by their keyed hashes (lib/crypto phoneMatchTerms). */
   phoneDigits: string[];
   postcode: string | null;
   limit: number;
@@ -48,7 +50,8 @@ export async function findCandidates(tx: Tx, q: MatchQuery): Promise<CandidateRo
   }
   if (q.dateOfBirth) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and date_of_birth = ${q.dateOfBirth} limit ${q.limit})`);
   if (q.phoneDigits.length > 0) {
-    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and phone_digits && ${q.phoneDigits}::text[] limit ${q.limit})`);
+    const terms = phoneMatchTerms(q.phoneDigits);
+    branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and phone_digits && ${terms}::text[] limit ${q.limit})`);
   }
   if (q.postcode) branches.push(sql`(select id from people where partnership_id = ${q.partnershipId} and role = 'victim' and postcode = ${q.postcode} limit ${q.limit})`);
   if (branches.length === 0) return [];
@@ -91,7 +94,8 @@ export function insertPerson(
       date_of_birth: values.dateOfBirth,
       gender: values.gender,
       postcode: values.postcode,
-      phone_digits: values.phoneDigits,
+      // Keyed hashes to match on, and the digits sealed (lib/crypto sealPhones).
+      phone_digits: sealPhones(values.phoneDigits),
       identifiers: toJson({}),
       created_from_contact_id: values.contactId,
       created_by: values.createdBy,
@@ -156,10 +160,12 @@ export function selectCases(tx: Tx) {
 }
 export type CaseRow = Awaited<ReturnType<ReturnType<typeof selectCases>['execute']>>[number];
 
-export function findCase(tx: Tx, id: string, lock = false) {
+/** One case, its closure note opened. */
+export async function findCase(tx: Tx, id: string, lock = false) {
   let query = selectCases(tx).where('k.id', '=', id);
   if (lock) query = query.forUpdate('k');
-  return query.executeTakeFirst();
+  const row = await query.executeTakeFirst();
+  return row && { ...row, closure_note: row.closure_note === null ? null : decrypt(row.closure_note) };
 }
 
 export function findOpenCase(tx: Tx, organisationId: string, personId: string) {
@@ -182,9 +188,9 @@ export function insertCase(tx: Tx, values: { partnershipId: string; organisation
     .executeTakeFirstOrThrow();
 }
 
-/** Notes of one person: those of this organisation, and others' that are not sensitive. */
-export function notesVisibleTo(tx: Tx, personId: string, organisationId: string) {
-  return tx
+/** Notes of one person: those of this organisation, and others' that are not sensitive; their text opened. */
+export async function notesVisibleTo(tx: Tx, personId: string, organisationId: string) {
+  const rows = await tx
     .selectFrom('case_notes as n')
     .innerJoin('organisations as o', 'o.id', 'n.organisation_id')
     .selectAll('n')
@@ -194,6 +200,7 @@ export function notesVisibleTo(tx: Tx, personId: string, organisationId: string)
     .orderBy('n.created_at')
     .orderBy('n.id')
     .execute();
+  return rows.map((n) => ({ ...n, body: decrypt(n.body) }));
 }
 
 export function latestPlan(tx: Tx, caseId: string) {

@@ -9,6 +9,9 @@ import { mayActOnContact, type ContactAction } from './access.js';
 import type { ContactListQuery, ContactPatch, ContactView, NewContact, NewShare } from './schema.js';
 import * as store from './store.js';
 
+/** The safe-contact fields kept encrypted (for key rotation, src/modules/encryption). */
+export { SAFE_CONTACT_SEALED } from './store.js';
+
 export const IMMEDIATE_DANGER_GUIDANCE = [
   'Someone may be in immediate danger. Advise the caller to hang up and dial 999 now, or call 999 yourself.',
   'If they cannot speak safely, they can dial 999 and then press 55 when prompted (Silent Solution).',
@@ -70,7 +73,9 @@ function headline(row: {
   };
 }
 
-export function toView(row: store.ContactRow): ContactView {
+/** A contact as the API shows it; its encrypted columns are opened here, once (docs/encryption.md). */
+export function toView(stored: store.ContactRow): ContactView {
+  const row = store.openContact(stored);
   const danger = row.immediate_danger === 'yes';
   return {
     ...headline(row),
@@ -108,11 +113,11 @@ export async function createContact(tx: Tx, actor: Actor, input: NewContact): Pr
     immediate_danger: input.immediateDanger,
     person: toJson(tidyPerson(input.person) ?? {}),
     caller: toJson(input.caller ?? null),
-    safe_contact: toJson(input.safeContact ?? {}),
+    safe_contact: store.sealSafeContact(input.safeContact ?? {}),
     needs: input.needs ?? [],
     children: toJson(input.children ?? []),
-    perpetrators: toJson(input.perpetrators ?? []),
-    summary: input.summary ?? '',
+    perpetrators: store.sealPerpetrators(input.perpetrators ?? []),
+    summary: store.sealSummary(input.summary ?? ''),
   });
   await audit(tx, actor, {
     action: 'contact.create',
@@ -154,11 +159,11 @@ export async function updateContact(tx: Tx, actor: Actor, id: string, patch: Con
   if (patch.immediateDanger !== undefined) values.immediate_danger = patch.immediateDanger;
   if (patch.person !== undefined) values.person = toJson(tidyPerson(patch.person));
   if (patch.caller !== undefined) values.caller = toJson(patch.caller);
-  if (patch.safeContact !== undefined) values.safe_contact = toJson(patch.safeContact);
+  if (patch.safeContact !== undefined) values.safe_contact = store.sealSafeContact(patch.safeContact);
   if (patch.needs !== undefined) values.needs = patch.needs;
   if (patch.children !== undefined) values.children = toJson(patch.children);
-  if (patch.perpetrators !== undefined) values.perpetrators = toJson(patch.perpetrators);
-  if (patch.summary !== undefined) values.summary = patch.summary;
+  if (patch.perpetrators !== undefined) values.perpetrators = store.sealPerpetrators(patch.perpetrators);
+  if (patch.summary !== undefined) values.summary = store.sealSummary(patch.summary);
   const row = await store.updateContact(tx, id, values);
   await audit(tx, actor, {
     action: 'contact.update',

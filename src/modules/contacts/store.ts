@@ -1,6 +1,9 @@
 import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import type { ContactsTable } from '../../db/types.js';
+import { activeKeyring, decrypt, decryptFields, encrypt, encryptFields, isPhoneHash, phoneHash, phoneMatchTerms } from '../../lib/crypto.js';
+import { toJson } from '../../lib/json.js';
+import { phoneDigits } from '../../lib/schema.js';
 import type { Actor } from '../access/actor.js';
 import { visibleContacts } from './access.js';
 import type { ContactListQuery } from './schema.js';
@@ -22,6 +25,54 @@ type Insertable = {
   perpetrators: string;
   summary: string;
 };
+
+// ── encrypted columns (docs/encryption.md) ──────────────────────────────────────────────
+
+/**
+ * The free text of safe contact kept encrypted: the safe address and what was said about
+ * people. Its phone numbers stay in clear (the contact search finds a number by part of it),
+ * as do times, the email address, language and yes/no answers.
+ */
+export const SAFE_CONTACT_SEALED = ['safeAddress', 'notes', 'whoTheyFear', 'safeToTalkTo', 'unsafeToTalkTo'] as const;
+
+/** The account of what happened, sealed for the summary column. */
+export function sealSummary(summary: string): string {
+  return encrypt(summary);
+}
+
+export function sealSafeContact(safeContact: Record<string, unknown>): string {
+  return toJson(encryptFields(safeContact, SAFE_CONTACT_SEALED));
+}
+
+interface StoredPerpetrator extends Record<string, unknown> {
+  phones?: string[];
+  phoneHashes?: string[];
+}
+
+/**
+ * An alleged perpetrator's numbers are sealed, with their keyed hashes beside them for the
+ * perpetrator alert to match on (withPerpetratorNumber).
+ */
+export function sealPerpetrators(perpetrators: ReadonlyArray<Record<string, unknown>>): string {
+  const keyring = activeKeyring();
+  return toJson(
+    perpetrators.map((p) => {
+      const phones = (p.phones ?? []) as string[];
+      if (phones.length === 0) return p;
+      return { ...p, phones: phones.map((n) => encrypt(n, keyring)), phoneHashes: [...new Set(phones.map((n) => phoneHash(phoneDigits(n), keyring.current)))] };
+    }),
+  );
+}
+
+/** A contact row with its sealed columns opened (the hashes dropped): once, where a row becomes a view. */
+export function openContact<T extends { summary: string; safe_contact: Record<string, unknown>; perpetrators: unknown[] }>(row: T): T {
+  return {
+    ...row,
+    summary: decrypt(row.summary),
+    safe_contact: decryptFields(row.safe_contact, SAFE_CONTACT_SEALED),
+    perpetrators: (row.perpetrators as StoredPerpetrator[]).map(({ phoneHashes: _hashes, ...p }) => (p.phones ? { ...p, phones: p.phones.map((n) => decrypt(n)) } : p)),
+  };
+}
 
 export function insertContact(tx: Tx, values: Insertable) {
   // The reference (SPOC-2026-000123) takes its number from a sequence in the same statement.
@@ -141,14 +192,20 @@ export function insertNeeds(tx: Tx, partnershipId: string, needs: ReadonlyArray<
     .execute();
 }
 
-/** Contacts of a partnership recording an alleged perpetrator with this number (E.164 digits). */
+/**
+ * Contacts of a partnership recording an alleged perpetrator with this number (E.164 digits):
+ * by the keyed hash under any configured key, or, for entries written before numbers were
+ * hashed (until `spoc keys rotate`), by the number as written, normalised.
+ */
 export async function withPerpetratorNumber(tx: Tx, partnershipId: string, digits: string): Promise<string[]> {
+  const terms = phoneMatchTerms([digits]).filter(isPhoneHash);
   const normalised = sql`(case when regexp_replace(ph, '[^0-9]', '', 'g') like '00%' then substr(regexp_replace(ph, '[^0-9]', '', 'g'), 3)
     when regexp_replace(ph, '[^0-9]', '', 'g') like '0%' then '44' || substr(regexp_replace(ph, '[^0-9]', '', 'g'), 2)
     else regexp_replace(ph, '[^0-9]', '', 'g') end)`;
   const { rows } = await sql<{ id: string }>`select distinct c.id from contacts c
     cross join lateral jsonb_array_elements(c.perpetrators) as p(value)
-    cross join lateral jsonb_array_elements_text(coalesce(p.value->'phones', '[]'::jsonb)) as phone(ph)
-    where c.partnership_id = ${partnershipId} and ${normalised} = ${digits}`.execute(tx);
+    where c.partnership_id = ${partnershipId} and (
+      exists (select 1 from jsonb_array_elements_text(coalesce(p.value->'phoneHashes', '[]'::jsonb)) as h(hash) where h.hash = any(${terms}::text[]))
+      or exists (select 1 from jsonb_array_elements_text(coalesce(p.value->'phones', '[]'::jsonb)) as phone(ph) where ph not like 'enc:%' and ${normalised} = ${digits}))`.execute(tx);
   return rows.map((row) => row.id);
 }
