@@ -13,14 +13,20 @@ import { DataDirInUse } from './db/lockfile.js';
 import { migrate } from './db/migrate.js';
 import { inTransaction } from './db/transaction.js';
 import { DomainError, Invalid } from './lib/errors.js';
+import { generateKey, useKeyring } from './lib/crypto.js';
 import { isIsoDate } from './lib/schema.js';
 import { sealAudit, verifyAudit } from './modules/access/audit-chain.js';
 import { ROLE_LABELS, ROLES, SYSTEM_ROLES } from './modules/access/policy.js';
 import { addUser, createOrganisation, createToken, ORGANISATION_KINDS, requirePartnership } from './modules/access/service.js';
 import { listPartnerships } from './modules/access/store.js';
 import { exportDirectory, importDirectory } from './modules/directory/oruk-io.js';
+import { rotateEncryption } from './modules/encryption/rotation.js';
 import { replay } from './modules/pathways/replay.js';
 import { parseRuleSet } from './modules/pathways/service.js';
+import { describeRetention } from './modules/rights/describe.js';
+import { runRetention } from './modules/rights/retention.js';
+import { retentionRules } from './modules/rights/rules.js';
+import { setRetentionRules } from './modules/rights/settings.js';
 import { DEMO_PASSWORD, DEMO_SLUG, DEMO_TOTP_SECRET, DEMO_USERS, demoToken, seedDemo } from './seed/demo.js';
 import { provisionPartnership } from './seed/partnership.js';
 import { seedSynthetic } from './seed/synthetic.js';
@@ -387,6 +393,48 @@ program
     console.log(`Restored into ${dataDir}: ${Object.entries(counts).map(([table, n]) => `${n} ${table.replace(/_/g, ' ')}`).join(', ')}.`);
   });
 
+const keysCommand = program.command('keys').description('The keys of application-layer encryption (SPOC_ENCRYPTION_KEYS; docs/encryption.md)');
+keysCommand
+  .command('generate')
+  .description('Print a new random key as SPOC_ENCRYPTION_KEYS takes it (id:base64); put it first to start writing with it')
+  .argument('<id>', 'a name for the key, e.g. k2026b (letters, digits, - and _)')
+  .action((id: string) => {
+    try {
+      console.log(generateKey(id));
+    } catch (error) {
+      throw new InvalidArgumentError((error as Error).message);
+    }
+  });
+keysCommand
+  .command('rotate')
+  .description('Re-encrypt everything under the first key of SPOC_ENCRYPTION_KEYS, in batches; safe to run again (it then changes nothing)')
+  .option(
+    '--batch-size <n>',
+    'rows per transaction',
+    (value: string) => {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 1 || n > 10_000) throw new InvalidArgumentError('a whole number from 1 to 10000');
+      return n;
+    },
+    500,
+  )
+  .action((options: { batchSize: number }) =>
+    withDatabase(async (database, config) => {
+      await migrateQuietly(database);
+      useKeyring(config.encryptionKeys);
+      const keyId = config.encryptionKeys.current.id;
+      const results = await rotateEncryption(database, config, (p) => process.stderr.write(`\r${p.table}: ${p.scanned} rows read, ${p.changed} re-encrypted   `), options.batchSize);
+      process.stderr.write('\n');
+      for (const r of results) console.log(`${r.table}: ${r.scanned} rows, ${r.changed} re-encrypted`);
+      const changed = results.reduce((n, r) => n + r.changed, 0);
+      console.log(
+        changed === 0
+          ? `Everything is under key "${keyId}": the other keys can be removed from SPOC_ENCRYPTION_KEYS.`
+          : `Re-encrypted ${changed} rows under key "${keyId}". Run it again: when it changes nothing, the old keys can be removed.`,
+      );
+    }),
+  );
+
 const auditCommand = program.command('audit').description('The audit trail: its hash chain');
 auditCommand
   .command('seal')
@@ -478,6 +526,50 @@ telephony
         const row = result.cells.filter((c) => c.hour === hour).map((c) => `${c.callsPerHour.toFixed(1)}→${c.handlers}`.padStart(11));
         console.log(`${String(hour).padStart(2, '0')}:00 ${row.join('')}`);
       }
+    }),
+  );
+
+const retentionCommand = program.command('retention').description('Retention: anonymise what a partnership no longer keeps (docs/retention.md)');
+retentionCommand
+  .command('run')
+  .description('Anonymise what is past its retention period, in batches, each person and contact audited (the background job does this once a day)')
+  .option('--dry-run', 'say what is due (counts per record type, and the ids) and change nothing')
+  .option('--partnership <slug>', 'one partnership (default: every partnership)')
+  .action((options: { dryRun?: boolean; partnership?: string }) =>
+    withDatabase(async (database) => {
+      await migrateQuietly(database);
+      const partnerships = options.partnership ? [await requirePartnership(database.db, options.partnership)] : await listPartnerships(database.db);
+      for (const partnership of partnerships) {
+        let progressed = false;
+        const report = await runRetention(database.db, partnership.id, {
+          dryRun: options.dryRun ?? false,
+          actor: 'command line',
+          onProgress: ({ recordType, done, total }) => {
+            progressed = true;
+            process.stderr.write(`\r${partnership.slug}: ${recordType === 'person' ? 'people' : 'contacts with no person'} ${done} of ${total}`);
+          },
+        });
+        if (progressed) process.stderr.write('\n');
+        console.log(describeRetention(report));
+      }
+    }),
+  );
+retentionCommand
+  .command('rules')
+  .description("Show a partnership's retention rules, or change some of them (audited)")
+  .option('--partnership <slug>', 'the partnership (needed when there is more than one)')
+  .option('--people-years <years>', 'keep a person and everything about them this many years after their last activity', positiveWhole('--people-years'))
+  .option('--unlinked-contact-years <years>', 'keep a contact never linked to a person this many years', positiveWhole('--unlinked-contact-years'))
+  .option('--request-answer-days <days>', 'keep the stored first answer of a retried request this many days', positiveWhole('--request-answer-days'))
+  .action((options: { partnership?: string; peopleYears?: number; unlinkedContactYears?: number; requestAnswerDays?: number }) =>
+    withDatabase(async (database) => {
+      await migrateQuietly(database);
+      const partnership = await requirePartnership(database.db, options.partnership ?? (await onlyPartnership(database)));
+      const changes = Object.fromEntries(
+        (['peopleYears', 'unlinkedContactYears', 'requestAnswerDays'] as const).filter((key) => options[key] !== undefined).map((key) => [key, options[key]]),
+      );
+      const rules = Object.keys(changes).length > 0 ? await setRetentionRules(database.db, partnership.id, changes, 'command line') : retentionRules(partnership.settings);
+      console.log(`Retention rules of ${partnership.slug}: a person ${rules.peopleYears} years after their last activity; a contact with no person ${rules.unlinkedContactYears} years; stored request answers ${rules.requestAnswerDays} days.`);
     }),
   );
 

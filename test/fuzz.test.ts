@@ -93,7 +93,7 @@ function kindOfPath(path: string, param: string): string {
     'marac/actions': 'maracActions',
     'marac/meetings': 'maracMeetings',
   };
-  const bySegment: Record<string, string> = { contacts: 'contacts', cases: 'cases', referrals: 'referrals', services: 'services', courses: 'courses' };
+  const bySegment: Record<string, string> = { contacts: 'contacts', cases: 'cases', referrals: 'referrals', services: 'services', courses: 'courses', people: 'people' };
   return byKey[key] ?? bySegment[before[before.length - 1] ?? ''] ?? 'any';
 }
 

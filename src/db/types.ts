@@ -203,6 +203,8 @@ export interface ContactsTable {
   updated_at: UpdatedAt;
   updated_by: string | null;
   person_id: string | null;
+  /** when the retention run anonymised it (0017_retention.sql); null: not anonymised */
+  anonymised_at: ColumnType<Date | null, never, never>;
   /** the latest risk assessment's level, kept by a trigger (0012_reports.sql) */
   risk_level: ColumnType<string | null, never, never>;
   /** when the same person last made contact before this one, kept by triggers (0016_report_facts.sql) */
@@ -370,6 +372,8 @@ export interface PeopleTable {
   disability: string | null;
   sexual_orientation: string | null;
   religion: string | null;
+  /** when the retention run anonymised the person (0017_retention.sql); null: not anonymised */
+  anonymised_at: ColumnType<Date | null, never, never>;
 }
 
 export interface PersonMatchDecisionsTable {
@@ -585,7 +589,16 @@ export interface MaracActionsTable {
   created_at: CreatedAt;
 }
 
+/** The daily retention run, claimed once a day (0017_retention.sql). */
+export interface RetentionRunsTable {
+  run_on: DateOnly;
+  started_at: CreatedAt;
+  finished_at: Date | null;
+  summary: Json<Record<string, unknown>>;
+}
+
 export interface DB {
+  retention_runs: RetentionRunsTable;
   marac_meetings: MaracMeetingsTable;
   marac_referrals: MaracReferralsTable;
   marac_research: MaracResearchTable;

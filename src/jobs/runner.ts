@@ -4,11 +4,13 @@ import type { DB } from '../db/types.js';
 import { sealAudit } from '../modules/access/audit-chain.js';
 import { purgeExpiredDoors } from '../modules/door/service.js';
 import { raiseDueEscalations } from '../modules/referrals/escalations.js';
+import { runDailyRetention } from '../modules/rights/retention.js';
 
 /**
  * Background work in the spoc process, every `intervalMs`: the response-clock check,
- * sealing the audit trail's new rows into its hash chain, and deleting public-form answers
- * nobody came back for. It
+ * sealing the audit trail's new rows into its hash chain, deleting public-form answers
+ * nobody came back for, and once a day anonymising what is past its retention period
+ * (docs/retention.md; the day's row in retention_runs makes it once a day). It
  * keeps no state of its own, so any number of processes can run it and a restart loses
  * nothing; the database makes each escalation exactly once. Stopping (the returned function)
  * lets the step in progress commit and starts no other.
@@ -26,6 +28,13 @@ export function startJobs(db: Kysely<DB>, log: Logger, intervalMs: number, audit
     async () => {
       const count = await purgeExpiredDoors(db);
       if (count > 0) log.info({ doorSessions: count }, 'expired public-form answers deleted');
+    },
+    async () => {
+      const daily = await runDailyRetention(db);
+      if (!daily) return;
+      const total = (key: 'people' | 'contacts' | 'requestAnswersDeleted') => daily.reports.reduce((n, r) => n + r.anonymised[key], 0);
+      log.info({ day: daily.day, people: total('people'), contacts: total('contacts'), requestAnswers: total('requestAnswersDeleted') }, 'retention: what was due anonymised');
+      for (const failure of daily.failed) log.warn({ partnershipId: failure.partnershipId, reason: failure.reason }, 'retention: a partnership was not run');
     },
   ];
   let stopped = false;

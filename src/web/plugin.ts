@@ -31,6 +31,7 @@ import { maracMeetingPages } from './pages/marac-meeting.js';
 import { maracPages } from './pages/marac.js';
 import { programmePages } from './pages/programmes.js';
 import { reportPages } from './pages/reports.js';
+import { subjectAccessPages } from './pages/subject-access.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -109,6 +110,7 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(coordinatorPages);
   await app.register(directoryPages);
   await app.register(reportPages);
+  await app.register(subjectAccessPages);
   await app.register(doorPages);
   await app.register(livePages);
 }

@@ -102,6 +102,7 @@ export async function casePages(app: FastifyInstance): Promise<void> {
       outcomeRows: outcomeTable(view.outcomes),
       closureText: view.closureReason ? labelOf(CASE_CLOSURE_ITEMS, view.closureReason) : null,
       mayRefer: can(staff, 'referral:create'),
+      canSubjectAccess: can(staff, 'person:subject_access'),
       places: data.places.map((p) => ({
         ...p,
         programmeName: programmeName.get(p.serviceId) ?? 'A programme',
