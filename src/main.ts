@@ -402,7 +402,8 @@ keysCommand
     try {
       console.log(generateKey(id));
     } catch (error) {
-      throw new InvalidArgumentError((error as Error).message);
+      // Bad input, named: not an "unexpected error".
+      throw Invalid.field('id', (error as Error).message.replace(/^a key id is /, 'must be '));
     }
   });
 keysCommand
