@@ -105,6 +105,13 @@ export interface Keyed {
   n: number;
 }
 
+/** Counts added up by key, in the order keys are first seen. */
+function sumByKey(pairs: [string, number][]): Keyed[] {
+  const counts = new Map<string, number>();
+  for (const [key, n] of pairs) counts.set(key, (counts.get(key) ?? 0) + n);
+  return [...counts].map(([key, n]) => ({ key, n }));
+}
+
 /**
  * Contacts received in the period, in one pass: by channel and caller type, by the level of
  * their latest risk assessment ('not_assessed' where there is none), and how many are not
@@ -208,14 +215,9 @@ export async function referralDecisions(tx: Tx, scope: Scope) {
            case when r.decision = 'declined' then coalesce(r.decision_reason, 'other') end as reason, count(*) as n
       from ${referralsInScope(scope)}
      group by 1, 2`);
-  const tally = (pairs: [string, number][]) => {
-    const counts = new Map<string, number>();
-    for (const [key, n] of pairs) counts.set(key, (counts.get(key) ?? 0) + n);
-    return [...counts].map(([key, n]) => ({ key, n }));
-  };
   return {
-    decisions: tally(result.map((r) => [r.key, int(r.n)])),
-    declineReasons: tally(result.flatMap((r): [string, number][] => (r.reason === null ? [] : [[r.reason, int(r.n)]]))),
+    decisions: sumByKey(result.map((r) => [r.key, int(r.n)])),
+    declineReasons: sumByKey(result.flatMap((r): [string, number][] => (r.reason === null ? [] : [[r.reason, int(r.n)]]))),
   };
 }
 
@@ -280,11 +282,7 @@ export async function people(tx: Tx, scope: Scope) {
            count(*) filter (where f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months') as repeats
       from (${firsts}) f
      group by ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))}, age`);
-  const tally = (pick: (row: Record<string, string | null>) => string) => {
-    const counts = new Map<string, number>();
-    for (const row of answers) counts.set(pick(row), (counts.get(pick(row)) ?? 0) + int(row.n));
-    return [...counts].map(([key, n]) => ({ key, n }));
-  };
+  const tally = (pick: (row: Record<string, string | null>) => string) => sumByKey(answers.map((row): [string, number] => [pick(row), int(row.n)]));
   const byQuestion = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, tally((row) => row[key] ?? 'not_recorded')])) as Record<EqualityQuestion, Keyed[]>;
   const ageBand = (age: string | null | undefined) => (age === null || age === undefined ? 'not_recorded' : AGE_BANDS.find((band) => Number(age) <= band.max)!.key);
   return {
