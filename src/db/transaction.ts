@@ -1,5 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
-import { Refused } from '../lib/errors.js';
+import { Forbidden, Refused } from '../lib/errors.js';
 import type { Actor } from '../modules/access/actor.js';
 import { audit } from '../modules/access/audit.js';
 import type { DB } from './types.js';
@@ -8,20 +8,30 @@ export type Tx = Transaction<DB>;
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
+const ROLE_NAME = /^[a-z_]+$/;
+
 /**
- * The statement that opens a transaction acting as `actor`: `begin` and the actor's ids
- * as transaction-local settings, sent together as one simple query (one round-trip
- * instead of two). The ids are inlined, so each must be a UUID — they come from our own
+ * What tells the database who acts (0021_row_security.sql): the role spoc_app, under which
+ * row-level security applies, and the actor's ids and roles as transaction-local settings.
+ * The values are inlined, so each must be a UUID or a role name — they come from our own
  * rows, and anything else is refused rather than quoted.
  */
-function beginAs(actor: Actor | null): string {
-  if (!actor) return 'begin';
+function actingAs(actor: Actor): string {
   const settings = { 'app.actor_id': actor.userId, 'app.actor_partnership': actor.partnershipId, 'app.actor_org': actor.organisationId };
   for (const [name, value] of Object.entries(settings)) {
     if (!UUID.test(value)) throw new Error(`${name} is not a UUID`);
   }
-  const calls = Object.entries(settings).map(([name, value]) => `set_config('${name}', '${value}', true)`);
-  return `begin; select ${calls.join(', ')}`;
+  if (!actor.roles.every((role) => ROLE_NAME.test(role))) throw new Error('app.actor_roles holds a name that is not a role');
+  const calls = [...Object.entries(settings), ['app.actor_roles', actor.roles.join(',')]].map(([name, value]) => `set_config('${name}', '${value}', true)`);
+  return `set local role spoc_app; select ${calls.join(', ')}`;
+}
+
+/**
+ * The statement that opens a transaction acting as `actor`: `begin`, the role and the
+ * actor's settings, sent together as one simple query (one round-trip instead of three).
+ */
+function beginAs(actor: Actor | null): string {
+  return actor ? `begin; ${actingAs(actor)}` : 'begin';
 }
 
 /**
@@ -45,6 +55,8 @@ export async function inTransaction<T>(db: Kysely<DB>, actor: Actor | null, fn: 
       return result;
     });
   } catch (error) {
+    // Row-level security refused a write the service layer let through (a bug, but not a leak).
+    if (isRowSecurityRefusal(error)) throw new Forbidden('You do not have access to that record');
     // A refusal rolls back whatever was under way, but the record of it must stand.
     if (error instanceof Refused) {
       await db.transaction().execute(async (tx) => {
@@ -56,10 +68,34 @@ export async function inTransaction<T>(db: Kysely<DB>, actor: Actor | null, fn: 
   }
 }
 
-/** Sets the acting user for the rest of the transaction (for triggers and row-level security). */
+/** PostgreSQL's insufficient_privilege: here, a row that row-level security would not let the actor write. */
+function isRowSecurityRefusal(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '42501';
+}
+
+/** Acts as `actor` for the rest of the transaction (its role and settings, for triggers and row-level security). */
 export async function actAs(tx: Tx, actor: Actor | null): Promise<void> {
   if (!actor) return;
-  await sql`select set_config('app.actor_id', ${actor.userId}, true),
-                   set_config('app.actor_partnership', ${actor.partnershipId}, true),
-                   set_config('app.actor_org', ${actor.organisationId}, true)`.execute(tx);
+  await sql.raw(actingAs(actor)).execute(tx);
+}
+
+/**
+ * The reads a purpose needs beyond the actor's own reach, while `fn` runs, and no longer
+ * (app_purpose_allows in 0021_row_security.sql says which roles each purpose is for):
+ * `aggregate` for a report's measures, `subject_access` for everything held about one
+ * person (`subject`), `perpetrator_check` for the contacts recording an alleged perpetrator's number,
+ * `known_to` for the organisations holding a case for a person (the hub's view), `caseload`
+ * for counting services' caseloads, `break_glass` to find a restricted record in one's reach,
+ * `marac_list` for the contacts on a MARAC meeting's list, `marac_repeat` for a person's last MARAC referral.
+ */
+export type Purpose = 'aggregate' | 'subject_access' | 'perpetrator_check' | 'known_to' | 'caseload' | 'break_glass' | 'marac_list' | 'marac_repeat';
+
+export async function forPurpose<T>(tx: Tx, purpose: Purpose, fn: () => Promise<T>, subject = ''): Promise<T> {
+  await sql`select set_config('app.purpose', ${purpose}, true), set_config('app.subject', ${subject}, true)`.execute(tx);
+  try {
+    return await fn();
+  } finally {
+    // After a failed statement the transaction takes no more; it will roll back anyway.
+    await sql`select set_config('app.purpose', '', true), set_config('app.subject', '', true)`.execute(tx).catch(() => undefined);
+  }
 }

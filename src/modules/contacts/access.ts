@@ -6,6 +6,7 @@
 import { sql, type ExpressionBuilder, type Expression, type SqlBool } from 'kysely';
 import type { DB } from '../../db/types.js';
 import type { Actor } from '../access/actor.js';
+import { serviceChecksOn } from '../access/checks.js';
 import type { Role } from '../access/policy.js';
 
 /** How a contact can be within an actor's reach. */
@@ -56,6 +57,7 @@ function scopesFor(actor: Actor, action: ContactAction): Set<Scope> {
 
 /** The check on one record. */
 export function mayActOnContact(actor: Actor, action: ContactAction, contact: ContactFacts): boolean {
+  if (!serviceChecksOn()) return true;
   if (contact.partnership_id !== actor.partnershipId) return false;
   const scopes = scopesFor(actor, action);
   return (
@@ -68,6 +70,7 @@ export function mayActOnContact(actor: Actor, action: ContactAction, contact: Co
 /** The same rules as a filter on `contacts as c`, for lists and searches. */
 export function visibleContacts(actor: Actor, action: ContactAction = 'read') {
   return (eb: ExpressionBuilder<DB & { c: DB['contacts'] }, 'c'>): Expression<SqlBool> => {
+    if (!serviceChecksOn()) return sql<SqlBool>`true`;
     const scopes = scopesFor(actor, action);
     const reach: Expression<SqlBool>[] = [];
     if (scopes.has('owned_by_my_organisation')) reach.push(eb('c.organisation_id', '=', actor.organisationId));

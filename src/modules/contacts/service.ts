@@ -1,4 +1,4 @@
-import type { Tx } from '../../db/transaction.js';
+import { forPurpose, type Tx } from '../../db/transaction.js';
 import { Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
 import { toJson } from '../../lib/json.js';
 import { normalisePostcode, phoneDigits } from '../../lib/schema.js';
@@ -239,7 +239,8 @@ export async function installDefaultNeeds(tx: Tx, partnershipId: string, needs: 
 export async function perpetratorNumberMatches(tx: Tx, actor: Actor, number: string): Promise<string[]> {
   const digits = phoneDigits(number);
   if (digits.length < 6) return [];
-  const ids = await store.withPerpetratorNumber(tx, actor.partnershipId, digits);
+  // Every contact of the partnership is searched, whoever may read it: only ids come back (0021_row_security.sql).
+  const ids = await forPurpose(tx, 'perpetrator_check', () => store.withPerpetratorNumber(tx, actor.partnershipId, digits));
   if (ids.length > 0) await audit(tx, actor, ids.map((id) => ({ action: 'contact.perpetrator_number_match', recordType: 'contact', recordId: id })));
   return ids;
 }

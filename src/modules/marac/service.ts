@@ -7,7 +7,7 @@
  * they attend, without the person's contact details.
  */
 import { sql } from 'kysely';
-import type { Tx } from '../../db/transaction.js';
+import { forPurpose, type Tx } from '../../db/transaction.js';
 import { toCsv } from '../../lib/csv.js';
 import { londonToday } from '../../lib/dates.js';
 import { Conflict, Forbidden, Invalid, NotFound, Refused, type FieldError } from '../../lib/errors.js';
@@ -37,7 +37,8 @@ async function flagRepeat(tx: Tx, referralId: string): Promise<void> {
     .where('m.id', '=', referralId)
     .executeTakeFirstOrThrow();
   if (!row.person_id) return;
-  const previous = await tx
+  // Every MARAC referral of the partnership is searched, whoever refers: a date comes back (0021_row_security.sql).
+  const previous = await forPurpose(tx, 'marac_repeat', () => tx
     .selectFrom('marac_referrals as m')
     .innerJoin('contacts as c', 'c.id', 'm.contact_id')
     .select(['m.id', 'm.referred_on'])
@@ -47,7 +48,7 @@ async function flagRepeat(tx: Tx, referralId: string): Promise<void> {
     .where('m.status', '<>', 'withdrawn')
     .orderBy('m.referred_on', 'desc')
     .limit(1)
-    .executeTakeFirst();
+    .executeTakeFirst());
   if (previous && isRepeat(previous.referred_on, row.referred_on)) {
     await tx.updateTable('marac_referrals').set({ repeat_of_id: previous.id, previous_referred_on: previous.referred_on }).where('id', '=', referralId).execute();
   }
@@ -146,7 +147,8 @@ function mayView(actor: Actor, hub: string, referral: { partnership_id: string; 
 }
 
 async function loadReferral(tx: Tx, actor: Actor, id: string, action: string) {
-  const row = await selectReferrals(tx).where('m.id', '=', id).executeTakeFirst();
+  // An attending agency reads the referral with its contact's reference (0021_row_security.sql: marac_list).
+  const row = await forPurpose(tx, 'marac_list', () => selectReferrals(tx).where('m.id', '=', id).executeTakeFirst());
   if (!row || !mayView(actor, await hubId(tx, actor.partnershipId), row)) throw new Refused('MARAC referral', { action, recordType: 'marac_referral', recordId: id });
   return row;
 }
@@ -252,7 +254,8 @@ export async function meetingList(tx: Tx, actor: Actor, meetingId: string) {
   if (!meeting || !(isHub || meeting.attendingOrganisationIds.includes(actor.organisationId))) {
     throw new Refused('MARAC meeting', { action: 'marac.meeting_list', recordType: 'marac_meeting', recordId: meetingId });
   }
-  const rows = await tx
+  // The contacts on the list, for the agencies attending (0021_row_security.sql: marac_list).
+  const rows = await forPurpose(tx, 'marac_list', () => tx
     .selectFrom('marac_referrals as m')
     .innerJoin('contacts as c', 'c.id', 'm.contact_id')
     .innerJoin('organisations as o', 'o.id', 'm.referring_organisation_id')
@@ -262,7 +265,7 @@ export async function meetingList(tx: Tx, actor: Actor, meetingId: string) {
     .where('m.status', '<>', 'withdrawn')
     .orderBy('m.referred_on')
     .orderBy('m.created_at')
-    .execute();
+    .execute());
   const ids = rows.map((r) => r.id);
   const research = ids.length
     ? await tx.selectFrom('marac_research as r').innerJoin('organisations as o', 'o.id', 'r.organisation_id').select(['r.marac_referral_id', 'o.name', 'r.summary', 'r.recorded_at']).where('r.marac_referral_id', 'in', ids).orderBy('r.recorded_at').execute()

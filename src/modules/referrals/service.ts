@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import { Conflict, Forbidden, Invalid, Refused, type FieldError } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
+import { serviceChecksOn } from '../access/checks.js';
 import { audit } from '../access/audit.js';
 import { openOrJoinCase } from '../cases/service.js';
 import { joinProgramme } from '../programmes/service.js';
@@ -22,6 +23,7 @@ const CASEWORK_ROLES = new Set(['call_handler', 'spoc_coordinator', 'provider_ca
 export type Relation = 'receiver' | 'sender' | 'referrer';
 
 export function relationTo(actor: Actor, referral: store.ReferralRow): Relation | null {
+  if (!serviceChecksOn()) return 'receiver';
   if (referral.partnership_id !== actor.partnershipId) return null;
   const casework = actor.roles.some((role) => CASEWORK_ROLES.has(role));
   if (casework && referral.organisation_id === actor.organisationId) return 'receiver';

@@ -6,7 +6,7 @@
  * SPOC coordinator and shown beside the service in pathway proposals.
  */
 import { sql } from 'kysely';
-import type { Tx } from '../../db/transaction.js';
+import { forPurpose, type Tx } from '../../db/transaction.js';
 
 export const DEFAULT_SAFE_CASELOAD = { low: 60, high: 70 };
 /** The service kinds whose caseworkers are held to the safe caseload. */
@@ -55,7 +55,8 @@ export interface ServiceLoad {
 
 /** The caseload of each service held to the safe caseload (CASELOAD_KINDS), optionally of one organisation. */
 export async function serviceLoads(tx: Tx, partnershipId: string, safe: SafeCaseload, organisationId?: string): Promise<ServiceLoad[]> {
-  const { rows } = await sql<{ service_id: string; service_name: string; organisation_id: string; caseworkers: string; people: string }>`
+  // Every organisation's cases are counted, whoever asks: only counts come back (0021_row_security.sql).
+  const { rows } = await forPurpose(tx, 'caseload', () => sql<{ service_id: string; service_name: string; organisation_id: string; caseworkers: string; people: string }>`
     select s.id as service_id, s.name as service_name, s.organisation_id,
            (select count(distinct k.caseworker_id) from cases k where k.organisation_id = s.organisation_id and k.caseworker_id is not null
               and (k.closed_at is null or k.closed_at >= now() - interval '12 months')) as caseworkers,
@@ -64,7 +65,7 @@ export async function serviceLoads(tx: Tx, partnershipId: string, safe: SafeCase
       from services s
      where s.partnership_id = ${partnershipId} and s.kind in (${sql.join(CASELOAD_KINDS)}) and s.status = 'active'
        ${organisationId ? sql`and s.organisation_id = ${organisationId}` : sql``}
-     order by s.name`.execute(tx);
+     order by s.name`.execute(tx));
   return rows.map((r) => {
     const caseworkers = Number(r.caseworkers);
     const people = Number(r.people);

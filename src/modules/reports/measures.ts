@@ -11,7 +11,8 @@
  * referred to"; for cases, the organisation holding the case).
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Tx } from '../../db/transaction.js';
+import { actAs, type Tx } from '../../db/transaction.js';
+import type { Actor } from '../access/actor.js';
 import { AGE_BANDS, EQUALITY_COLUMNS, EQUALITY_KEYS, type EqualityQuestion } from '../cases/equality.js';
 
 export interface Scope {
@@ -89,8 +90,15 @@ function referralsInScope(scope: Scope): RawBuilder<unknown> {
  * per statement at 5,000,000 contacts, for aggregates that run in less) and room to sort a
  * quarter's rows in memory for the percentiles.
  */
-export async function forReports(tx: Tx): Promise<void> {
-  await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true)`.execute(tx);
+/**
+ * Readies a transaction for measures: no JIT, room to sort, and the `aggregate` purpose,
+ * under which row-level security lets report readers count the partnership's rows (only
+ * counts leave; 0021_row_security.sql). Given an actor, first acts as them (a connection
+ * beside the report's own transaction starts as no one).
+ */
+export async function forReports(tx: Tx, actor?: Actor): Promise<void> {
+  if (actor) await actAs(tx, actor);
+  await sql`select set_config('jit', 'off', true), set_config('work_mem', '64MB', true), set_config('app.purpose', 'aggregate', true)`.execute(tx);
 }
 
 async function rows<T>(tx: Tx, query: RawBuilder<T>): Promise<T[]> {

@@ -136,7 +136,7 @@ export async function report(tx: Tx, actor: Actor, query: ReportQuery, options: 
     callerType: query.callerType,
     riskLevel: query.riskLevel,
   };
-  const measured = await measureAll(tx, scope, options.beside);
+  const measured = await measureAll(tx, actor, scope, options.beside);
   const filters = {
     ...(organisation ? { organisationId: organisation.id, organisationName: organisation.name } : {}),
     ...(service ? { serviceId: service.id, serviceName: service.name } : {}),
@@ -161,20 +161,20 @@ export function periodName(period: Period): string {
 }
 
 /** Where a report's measures run: in its own transaction, or (given `beside`) at once on other connections that see what it sees. */
-async function runnerFor(tx: Tx, beside: Beside | undefined): Promise<measures.Runner> {
+async function runnerFor(tx: Tx, actor: Actor, beside: Beside | undefined): Promise<measures.Runner> {
   if (!beside) return (measure) => measure(tx);
   const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(tx);
   const snapshot = rows[0]!.snapshot;
   return (measure) =>
     beside(snapshot, async (other) => {
-      await measures.forReports(other);
+      await measures.forReports(other, actor);
       return measure(other);
     });
 }
 
-async function measureAll(tx: Tx, scope: measures.Scope, beside?: Beside): Promise<Measured[]> {
+async function measureAll(tx: Tx, actor: Actor, scope: measures.Scope, beside?: Beside): Promise<Measured[]> {
   await measures.forReports(tx);
-  const { byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality } = await measures.measureAll(await runnerFor(tx, beside), scope);
+  const { byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality } = await measures.measureAll(await runnerFor(tx, actor, beside), scope);
   const tables: Measured[] = [];
 
   const callerTypes = itemsAsLabels(CALLER_TYPE_ITEMS).filter((c) => (CALLER_TYPES as readonly string[]).includes(c.key));

@@ -6,10 +6,11 @@
  * Who made each access is given by organisation, not by name: staff names are theirs.
  */
 import { sql, type RawBuilder } from 'kysely';
-import type { Tx } from '../../db/transaction.js';
+import { forPurpose, type Tx } from '../../db/transaction.js';
 import { decrypt, isEncrypted, isPhoneHash } from '../../lib/crypto.js';
 import { Refused } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
+import { serviceChecksOn } from '../access/checks.js';
 import { audit } from '../access/audit.js';
 import type { Role } from '../access/policy.js';
 import type { SubjectAccessExport } from './schema.js';
@@ -44,6 +45,7 @@ function under(map: Map<unknown, Row[]>, id: unknown, drop: string): Row[] {
 }
 
 async function reaches(tx: Tx, actor: Actor, personId: string, personOrganisationId: string): Promise<boolean> {
+  if (!serviceChecksOn()) return true;
   const reach = new Set(actor.roles.map((role) => SUBJECT_ACCESS_REACH[role]));
   if (reach.has('partnership')) return true;
   if (!reach.has('known_to_my_organisation')) return false;
@@ -63,51 +65,54 @@ export async function subjectAccess(tx: Tx, actor: Actor, personId: string, form
   if (!person || person.partnership_id !== actor.partnershipId || !(await reaches(tx, actor, personId, person.organisation_id))) {
     throw new Refused('Person', { action: 'person.subject_access', recordType: 'person', recordId: personId });
   }
-  const partnership = actor.partnershipId;
-  const { contacts, contactIds } = await contactsOf(tx, partnership, personId);
-  const referrals = await referralsOf(tx, partnership, contactIds);
-  const { cases, withheld } = await casesOf(tx, actor, personId);
-  const marac = await maracOf(tx, partnership, contactIds);
-  // One query at a time: they share the transaction's one connection.
-  const riskAssessments = await rows(
-    tx,
-    sql<Row>`select id, contact_id, completed_at, yes_count, score_level, level, judgement_level, judgement_reason, police_callouts_12m, other_incidents_12m, answers
-          from risk_assessments where contact_id = any(${sql.val(contactIds)}::uuid[]) order by completed_at`,
-  );
-  const calls = await rows(
-    tx,
-    sql<Row>`select id, contact_id, started_at, answered_at, ended_at, from_number, menu_choice, outcome, callback_time, perpetrator_alert
-          from calls where contact_id = any(${sql.val(contactIds)}::uuid[]) order by started_at`,
-  );
-  const matchDecisions = await rows(tx, sql<Row>`select contact_id, decision, reasons, decided_at from person_match_decisions where person_id = ${personId} order by decided_at`);
-  const recordIds = [personId, ...contactIds, ...[...referrals, ...cases, ...marac].map((r) => (r as Row).id as string)];
-  const accessLog = await rows(
-    tx,
-    sql<Row>`select a.at, a.action, a.record_type, a.record_id, a.outcome, o.name as organisation
-          from audit_events a left join organisations o on o.id = a.actor_organisation_id
-         where a.partnership_id = ${partnership} and a.record_id = any(${sql.val(recordIds)}::uuid[])
-         order by a.at, a.id limit 10000`,
-  );
-  const { partnership_id: _p, search_name: _s, ...personView } = person;
-  await audit(tx, actor, {
-    action: 'person.subject_access',
-    recordType: 'person',
-    recordId: personId,
-    details: { format, contacts: contactIds.length, cases: cases.length, referrals: referrals.length, withheldSensitiveNotes: withheld.reduce((n, w) => n + w.count, 0) },
-  });
-  return opened({
-    generatedAt: new Date().toISOString(),
-    person: view(personView),
-    contacts,
-    riskAssessments,
-    referrals,
-    calls,
-    matchDecisions,
-    cases,
-    maracReferrals: marac,
-    withheld: { sensitiveNotes: withheld },
-    accessLog,
-  });
+  // Everything held about the person, whichever organisation holds it (0021_row_security.sql).
+  return forPurpose(tx, 'subject_access', async () => {
+    const partnership = actor.partnershipId;
+    const { contacts, contactIds } = await contactsOf(tx, partnership, personId);
+    const referrals = await referralsOf(tx, partnership, contactIds);
+    const { cases, withheld } = await casesOf(tx, actor, personId);
+    const marac = await maracOf(tx, partnership, contactIds);
+    // One query at a time: they share the transaction's one connection.
+    const riskAssessments = await rows(
+      tx,
+      sql<Row>`select id, contact_id, completed_at, yes_count, score_level, level, judgement_level, judgement_reason, police_callouts_12m, other_incidents_12m, answers
+            from risk_assessments where contact_id = any(${sql.val(contactIds)}::uuid[]) order by completed_at`,
+    );
+    const calls = await rows(
+      tx,
+      sql<Row>`select id, contact_id, started_at, answered_at, ended_at, from_number, menu_choice, outcome, callback_time, perpetrator_alert
+            from calls where contact_id = any(${sql.val(contactIds)}::uuid[]) order by started_at`,
+    );
+    const matchDecisions = await rows(tx, sql<Row>`select contact_id, decision, reasons, decided_at from person_match_decisions where person_id = ${personId} order by decided_at`);
+    const recordIds = [personId, ...contactIds, ...[...referrals, ...cases, ...marac].map((r) => (r as Row).id as string)];
+    const accessLog = await rows(
+      tx,
+      sql<Row>`select a.at, a.action, a.record_type, a.record_id, a.outcome, o.name as organisation
+            from audit_events a left join organisations o on o.id = a.actor_organisation_id
+           where a.partnership_id = ${partnership} and a.record_id = any(${sql.val(recordIds)}::uuid[])
+           order by a.at, a.id limit 10000`,
+    );
+    const { partnership_id: _p, search_name: _s, ...personView } = person;
+    await audit(tx, actor, {
+      action: 'person.subject_access',
+      recordType: 'person',
+      recordId: personId,
+      details: { format, contacts: contactIds.length, cases: cases.length, referrals: referrals.length, withheldSensitiveNotes: withheld.reduce((n, w) => n + w.count, 0) },
+    });
+    return opened({
+      generatedAt: new Date().toISOString(),
+      person: view(personView),
+      contacts,
+      riskAssessments,
+      referrals,
+      calls,
+      matchDecisions,
+      cases,
+      maracReferrals: marac,
+      withheld: { sensitiveNotes: withheld },
+      accessLog,
+    });
+  }, personId);
 }
 
 /**
