@@ -26,6 +26,7 @@ import { orukRoutes } from './modules/directory/oruk-routes.js';
 import { riskRoutes } from './modules/risk/routes.js';
 import { pathwayRoutes } from './modules/pathways/routes.js';
 import { referralRoutes } from './modules/referrals/routes.js';
+import { restrictionRoutes } from './modules/restriction/routes.js';
 import { rightsRoutes } from './modules/rights/routes.js';
 import { startJobs } from './jobs/runner.js';
 import { webApp } from './web/plugin.js';
@@ -103,6 +104,7 @@ export async function buildApp({ config, database, logger, now = () => new Date(
   await app.register(maracRoutes, { prefix: '/api/v1' });
   await app.register(reportRoutes, { prefix: '/api/v1' });
   await app.register(rightsRoutes, { prefix: '/api/v1' });
+  await app.register(restrictionRoutes, { prefix: '/api/v1' });
   await app.register(orukRoutes, { prefix: '/oruk' });
   await app.register(webApp);
   await app.register(twilioRoutes);

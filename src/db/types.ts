@@ -374,6 +374,8 @@ export interface PeopleTable {
   religion: string | null;
   /** when the retention run anonymised the person (0017_retention.sql); null: not anonymised */
   anonymised_at: ColumnType<Date | null, never, never>;
+  restricted_at: Date | null;
+  restricted_by: string | null;
 }
 
 export interface PersonMatchDecisionsTable {
@@ -597,7 +599,31 @@ export interface RetentionRunsTable {
   summary: Json<Record<string, unknown>>;
 }
 
+export interface PersonNamedUsersTable {
+  person_id: string;
+  user_id: string;
+  partnership_id: string;
+  named_by: string;
+  named_at: CreatedAt;
+}
+
+export interface BreakGlassTable {
+  id: Generated<string>;
+  partnership_id: string;
+  organisation_id: string;
+  person_id: string;
+  user_id: string;
+  reason: string;
+  opened_at: CreatedAt;
+  expires_at: Date;
+  reviewed_at: Date | null;
+  reviewed_by: string | null;
+  review_note: string | null;
+}
+
 export interface DB {
+  person_named_users: PersonNamedUsersTable;
+  break_glass: BreakGlassTable;
   retention_runs: RetentionRunsTable;
   marac_meetings: MaracMeetingsTable;
   marac_referrals: MaracReferralsTable;

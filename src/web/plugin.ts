@@ -32,6 +32,7 @@ import { maracPages } from './pages/marac.js';
 import { programmePages } from './pages/programmes.js';
 import { reportPages } from './pages/reports.js';
 import { subjectAccessPages } from './pages/subject-access.js';
+import { accessReviewPages } from './pages/access-review.js';
 
 const require = createRequire(import.meta.url);
 const GOVUK = path.dirname(require.resolve('govuk-frontend/package.json'));
@@ -111,6 +112,7 @@ export async function webApp(app: FastifyInstance): Promise<void> {
   await app.register(directoryPages);
   await app.register(reportPages);
   await app.register(subjectAccessPages);
+  await app.register(accessReviewPages);
   await app.register(doorPages);
   await app.register(livePages);
 }

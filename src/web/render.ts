@@ -6,6 +6,7 @@
 import type { TObject } from 'typebox';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { fieldErrors, isDatabaseUnavailable } from '../http/errors.js';
+import { restrictedBehind } from './pages/access-review.js';
 import { buildAjv } from '../http/validation.js';
 import { DomainError, Invalid, NotFound, type FieldError } from '../lib/errors.js';
 import { can } from '../modules/access/actor.js';
@@ -34,6 +35,7 @@ export function navigationFor(staff: SessionActor, path: string): NavItem[] {
   if (can(staff, 'directory:manage')) items.push({ text: 'Directory', href: '/directory' });
   if (can(staff, 'pathways:manage')) items.push({ text: 'Rules', href: '/rules' });
   if (can(staff, 'report:read')) items.push({ text: 'Dashboard', href: '/dashboard' }, { text: 'Reports', href: '/reports' });
+  if (can(staff, 'access:review')) items.push({ text: 'Access review', href: '/access-review' });
   return items.map((item) => ({ ...item, active: item.href === '/' ? path === '/' : path === item.href || path.startsWith(`${item.href}/`) }));
 }
 
@@ -158,6 +160,11 @@ export function setUpWebErrors(app: FastifyInstance): void {
       request.staff = null;
       reply.code(503).header('retry-after', '5');
       return render(request, reply, 'unavailable.njk');
+    }
+    // A restricted record in the user's reach: offer to break the glass (src/web/pages/access-review.ts).
+    if (error instanceof NotFound) {
+      const personId = await restrictedBehind(request).catch(() => null);
+      if (personId) return reply.redirect(`/people/${personId}/break-glass?next=${encodeURIComponent(request.url)}`, 303);
     }
     const csrf = typeof error.code === 'string' && error.code.startsWith('FST_CSRF');
     const status = csrf ? 403 : error instanceof DomainError ? error.status : (error.statusCode ?? 500);

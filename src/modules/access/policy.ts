@@ -62,18 +62,23 @@ export const PERMISSIONS = [
   // A person's right of access (UK GDPR art. 15): everything held about them, as JSON and a
   // printable page (src/modules/rights/subject-access.ts says whose records each role reaches).
   'person:subject_access',
+  // Restricted records (src/modules/restriction): restrict a person to named users; break the
+  // glass into a restricted record in one's reach (an hour, with a reason); review who did.
+  'person:restrict',
+  'person:break_glass',
+  'access:review',
 ] as const;
 export type Permission = (typeof PERMISSIONS)[number];
 
-const CASEWORK: Permission[] = ['contact:read', 'risk:read', 'directory:read', 'referral:read', 'referral:act'];
+const CASEWORK: Permission[] = ['contact:read', 'risk:read', 'directory:read', 'referral:read', 'referral:act', 'person:break_glass'];
 const SPOC: Permission[] = ['contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'escalation:read'];
 
 export const ROLE_PERMISSIONS: Record<Role, readonly Permission[]> = {
   call_handler: [...CASEWORK, ...SPOC, 'person:match'],
-  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'marac:read', 'questionnaire:manage', 'directory:manage', 'pathways:manage', 'report:read', 'report:own', 'report:partnership', 'person:subject_access'],
+  spoc_coordinator: [...CASEWORK, ...SPOC, 'person:match', 'marac:read', 'questionnaire:manage', 'directory:manage', 'pathways:manage', 'report:read', 'report:own', 'report:partnership', 'person:subject_access', 'person:restrict', 'access:review'],
   // Cases belong to the provider that supports the person (src/modules/cases/service.ts).
   provider_caseworker: [...CASEWORK, 'contact:create', 'contact:update', 'contact:share', 'risk:assess', 'referral:create', 'person:match', 'case:read', 'case:write', 'marac:read'],
-  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write', 'marac:read', 'report:read', 'report:own', 'person:subject_access'],
+  provider_manager: [...CASEWORK, 'contact:share', 'directory:manage', 'person:match', 'case:read', 'case:write', 'marac:read', 'report:read', 'report:own', 'person:subject_access', 'person:restrict', 'access:review'],
   // Runs MARAC: referrals, meetings, lists, actions (src/modules/marac/service.ts).
   marac_coordinator: [...CASEWORK, 'risk:assess', 'person:match', 'marac:read', 'marac:manage'],
   // A professional sees only what they referred (src/modules/contacts/access.ts), and the
