@@ -86,9 +86,10 @@ export async function actAs(tx: Tx, actor: Actor | null): Promise<void> {
  * person (`subject`), `perpetrator_check` for the contacts recording an alleged perpetrator's number,
  * `known_to` for the organisations holding a case for a person (the hub's view), `caseload`
  * for counting services' caseloads, `break_glass` to find a restricted record in one's reach,
- * `marac_list` for the contacts on a MARAC meeting's list, `marac_repeat` for a person's last MARAC referral.
+ * `marac_list` for the contacts on a MARAC meeting's list, `marac_allocation` for a person's last MARAC referral
+ * and how many referrals each meeting lists.
  */
-export type Purpose = 'aggregate' | 'subject_access' | 'perpetrator_check' | 'known_to' | 'caseload' | 'break_glass' | 'marac_list' | 'marac_repeat';
+export type Purpose = 'aggregate' | 'subject_access' | 'perpetrator_check' | 'known_to' | 'caseload' | 'break_glass' | 'marac_list' | 'marac_allocation';
 
 export async function forPurpose<T>(tx: Tx, purpose: Purpose, fn: () => Promise<T>, subject = ''): Promise<T> {
   await sql`select set_config('app.purpose', ${purpose}, true), set_config('app.subject', ${subject}, true)`.execute(tx);

@@ -63,7 +63,8 @@ $$;
 --   perpetrator_check: which contacts record an alleged perpetrator's number — answers ids only;
 --   known_to: which organisations hold a case for a person, and its state — the hub;
 --   caseload: how many people each service's caseworkers hold — counts only;
---   marac_repeat: when the same person was last referred to MARAC — a date only.
+--   marac_allocation: when the same person was last referred to MARAC, and how many
+--     referrals each meeting lists (to list one where there is room) — a date and counts.
 create function app_purpose_allows() returns boolean language sql stable as $$
   select case app_purpose()
     when 'aggregate' then app_roles() && array['spoc_coordinator', 'provider_manager', 'commissioner']
@@ -72,7 +73,7 @@ create function app_purpose_allows() returns boolean language sql stable as $$
     when 'perpetrator_check' then app_sees_people()
     when 'known_to' then app_in_hub()
     when 'caseload' then app_sees_people()
-    when 'marac_repeat' then app_sees_people()
+    when 'marac_allocation' then app_sees_people()
     else false end
 $$;
 

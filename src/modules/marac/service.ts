@@ -38,7 +38,7 @@ async function flagRepeat(tx: Tx, referralId: string): Promise<void> {
     .executeTakeFirstOrThrow();
   if (!row.person_id) return;
   // Every MARAC referral of the partnership is searched, whoever refers: a date comes back (0021_row_security.sql).
-  const previous = await forPurpose(tx, 'marac_repeat', () => tx
+  const previous = await forPurpose(tx, 'marac_allocation', () => tx
     .selectFrom('marac_referrals as m')
     .innerJoin('contacts as c', 'c.id', 'm.contact_id')
     .select(['m.id', 'm.referred_on'])
@@ -56,10 +56,13 @@ async function flagRepeat(tx: Tx, referralId: string): Promise<void> {
 
 /** Lists a waiting referral at the next meeting to come that has room; it waits otherwise. */
 async function listAtNextMeeting(tx: Tx, partnershipId: string, referralId: string): Promise<void> {
-  const { rows } = await sql<{ id: string }>`select m.id from marac_meetings m
-    where m.partnership_id = ${partnershipId} and m.held_on >= ${today()}
-      and (select count(*) from marac_referrals r where r.meeting_id = m.id and r.status <> 'withdrawn') < m.capacity
-    order by m.held_on limit 1 for update`.execute(tx);
+  // Every referral listed counts, whoever lists this one (0021_row_security.sql: marac_allocation).
+  const { rows } = await forPurpose(tx, 'marac_allocation', () =>
+    sql<{ id: string }>`select m.id from marac_meetings m
+      where m.partnership_id = ${partnershipId} and m.held_on >= ${today()}
+        and (select count(*) from marac_referrals r where r.meeting_id = m.id and r.status <> 'withdrawn') < m.capacity
+      order by m.held_on limit 1 for update`.execute(tx),
+  );
   if (rows[0]) await tx.updateTable('marac_referrals').set({ meeting_id: rows[0].id, status: 'listed' }).where('id', '=', referralId).execute();
 }
 
@@ -182,7 +185,8 @@ export async function listReferrals(tx: Tx, actor: Actor, status?: string): Prom
 // ── meetings ───────────────────────────────────────────────────────────────────────────
 
 async function meetingViews(tx: Tx, partnershipId: string, filter: (q: any) => any = (q) => q) {
-  const rows = await filter(
+  // How many each meeting lists counts every referral on it (0021_row_security.sql: marac_allocation).
+  const rows = await forPurpose(tx, 'marac_allocation', () => filter(
     tx
       .selectFrom('marac_meetings as mm')
       .select(['mm.id', 'mm.held_on', 'mm.capacity', 'mm.attending_organisation_ids'])
@@ -190,7 +194,7 @@ async function meetingViews(tx: Tx, partnershipId: string, filter: (q: any) => a
       .where('mm.partnership_id', '=', partnershipId),
   )
     .orderBy('mm.held_on')
-    .execute();
+    .execute());
   return (rows as Array<{ id: string; held_on: string; capacity: number; attending_organisation_ids: string[]; listed: number }>).map((m) => ({
     id: m.id,
     heldOn: m.held_on,
