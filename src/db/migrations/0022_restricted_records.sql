@@ -51,10 +51,12 @@ create function app_hidden_cases() returns uuid[] language sql stable security d
   select coalesce(array_agg(k.id), '{}') from cases k where k.person_id = any(app_hidden_people())
 $$;
 
--- Purposes that read past a restriction: counts for reports, ids for the perpetrator alert,
--- and breaking the glass itself (which first finds the restricted record in one's reach).
+-- Purposes that read past a restriction, because what they answer is a count, a date or an
+-- id, and must count everyone: reports and caseloads, the perpetrator alert, a MARAC
+-- meeting's places and a person's last MARAC referral; and breaking the glass itself
+-- (which first finds the restricted record in one's reach).
 create function app_restriction_lifted() returns boolean language sql stable as $$
-  select app_purpose() in ('aggregate', 'perpetrator_check', 'break_glass')
+  select app_purpose() in ('aggregate', 'caseload', 'perpetrator_check', 'marac_allocation', 'break_glass')
 $$;
 
 do $$

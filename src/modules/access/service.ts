@@ -175,8 +175,11 @@ export async function systemActor(tx: Tx, partnershipId: string, role: 'web_door
   if (!hub || !partnership) throw new NotFound('The partnership SPOC hub');
   const email = `${role.replace('_', '-')}@${partnership.slug}.invalid`;
   const name = role === 'web_door' ? 'Web door' : 'Telephony';
+  // Two first calls at once both find no system user: one makes it, the other then finds it.
   const user =
     (await store.findUserByEmail(tx, email)) ??
-    (await store.insertUser(tx, { partnershipId, organisationId: hub.id, email, name, roles: [role], passwordHash: null }));
+    (await store.insertUserUnlessExists(tx, { partnershipId, organisationId: hub.id, email, name, roles: [role], passwordHash: null })) ??
+    (await store.findUserByEmail(tx, email));
+  if (!user) throw new Error(`The ${role} system user could not be made`);
   return { ...actorForUser(user, requestId), roles: [role] };
 }

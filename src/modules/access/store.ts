@@ -90,22 +90,26 @@ export function findUserByEmail(db: Queryable, email: string) {
     .executeTakeFirst();
 }
 
-export function insertUser(
-  tx: Tx,
-  values: { partnershipId: string; organisationId: string; email: string; name: string; roles: string[]; passwordHash: string | null },
-) {
-  return tx
-    .insertInto('users')
-    .values({
-      partnership_id: values.partnershipId,
-      organisation_id: values.organisationId,
-      email: values.email,
-      name: values.name,
-      roles: values.roles,
-      password_hash: values.passwordHash,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+type NewUser = { partnershipId: string; organisationId: string; email: string; name: string; roles: string[]; passwordHash: string | null };
+
+function userValues(values: NewUser) {
+  return {
+    partnership_id: values.partnershipId,
+    organisation_id: values.organisationId,
+    email: values.email,
+    name: values.name,
+    roles: values.roles,
+    password_hash: values.passwordHash,
+  };
+}
+
+export function insertUser(tx: Tx, values: NewUser) {
+  return tx.insertInto('users').values(userValues(values)).returningAll().executeTakeFirstOrThrow();
+}
+
+/** The new user, or undefined when one with the email exists (made by another transaction at the same moment, say). */
+export function insertUserUnlessExists(tx: Tx, values: NewUser) {
+  return tx.insertInto('users').values(userValues(values)).onConflict((oc) => oc.doNothing()).returningAll().executeTakeFirst();
 }
 
 export function insertToken(

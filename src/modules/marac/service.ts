@@ -56,6 +56,9 @@ async function flagRepeat(tx: Tx, referralId: string): Promise<void> {
 
 /** Lists a waiting referral at the next meeting to come that has room; it waits otherwise. */
 async function listAtNextMeeting(tx: Tx, partnershipId: string, referralId: string): Promise<void> {
+  // One listing at a time per partnership, each counting what the others committed (a new
+  // statement sees them), so two referrals made at once cannot both take a meeting's last place.
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`marac-listing:${partnershipId}`}, 0))`.execute(tx);
   // Every referral listed counts, whoever lists this one (0021_row_security.sql: marac_allocation).
   const { rows } = await forPurpose(tx, 'marac_allocation', () =>
     sql<{ id: string }>`select m.id from marac_meetings m
