@@ -9,12 +9,16 @@
  * (0021_row_security.sql) stands between a persona and the rows, and must stop the same.
  * Writes to records out of reach are tried too, with the checks off, and must change nothing.
  */
+import fc from 'fast-check';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { inTransaction } from '../src/db/transaction.js';
 import { switchOffServiceChecksForTest } from '../src/modules/access/checks.js';
 import { newSession } from '../src/modules/access/sessions.js';
 import { SESSION_COOKIE } from '../src/web/session.js';
+import { recordPools } from './fuzz/fixtures.js';
+import { operationsOf } from './fuzz/requests.js';
+import { RealId, validValue, type Schema, type SchemaContext } from './fuzz/schema.js';
 import { addDirectory, createPartnership, dashAnswers, newContact, startApp, type Partnership, type Persona, type TestApp } from './harness.js';
 
 let t: TestApp;
@@ -264,4 +268,81 @@ describe('writes out of reach, with the service checks switched off', () => {
     }
     expect(await state()).toEqual(before);
   });
+});
+
+/** Every table with person data (row-level security guards these; services, users and the like are the service's). */
+const PERSON_TABLES = [
+  'contacts', 'contact_shares', 'risk_assessments', 'referrals', 'referral_events', 'contact_attempts', 'escalations', 'calls', 'people', 'person_match_decisions',
+  'cases', 'household_members', 'case_perpetrators', 'case_notes', 'case_actions', 'safety_plans', 'outcome_measures', 'programme_places', 'programme_attendance',
+  'marac_referrals', 'marac_research', 'marac_actions', 'person_named_users', 'break_glass',
+];
+
+/** A partnership's person data, table by table, as a count and a hash. */
+async function personData(partnershipId: string): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  for (const table of PERSON_TABLES) {
+    const { rows } = await sql<{ n: number; h: string }>`select count(*)::int as n, md5(coalesce(string_agg(t::text, '|' order by t::text), '')) as h
+      from ${sql.table(table)} t where t.partnership_id = ${partnershipId}`.execute(t.database.db);
+    out[table] = rows[0];
+  }
+  return out;
+}
+
+/** The kind of record a path parameter names (as the fuzzer's, test/fuzz.test.ts). */
+function kindOfPath(path: string, param: string): string {
+  if (param === 'actionId') return 'caseActions';
+  const before = path.split(`/{${param}}`)[0]!.split('/').filter(Boolean);
+  const byKey: Record<string, string> = { 'marac/referrals': 'maracReferrals', 'marac/actions': 'maracActions', 'marac/meetings': 'maracMeetings' };
+  const bySegment: Record<string, string> = { contacts: 'contacts', cases: 'cases', referrals: 'referrals', services: 'services', courses: 'courses', people: 'people' };
+  return byKey[before.slice(-2).join('/')] ?? bySegment[before[before.length - 1] ?? ''] ?? 'any';
+}
+
+const FIELD_KINDS: Record<string, string> = {
+  organisationId: 'organisations', attendingOrganisationIds: 'organisations', serviceId: 'services', redirectServiceId: 'services', contactId: 'contacts', personId: 'people',
+  caseId: 'cases', ownerId: 'users', handlerId: 'users', namedUserIds: 'users', supersedesId: 'notes', templateId: 'templates', placeId: 'places',
+};
+
+describe('every write route of /openapi.json, with the service checks switched off', () => {
+  it('changes no person data of another partnership, and none at all for commissioners and administrators', async () => {
+    const doc = (await t.client.get('/openapi.json')).body as Schema;
+    const ops = operationsOf(doc).filter((op) => op.method !== 'GET' && op.path.startsWith('/api/v1/') && !op.path.includes('/admin/'));
+    expect(ops.length).toBeGreaterThan(30);
+    const template = (await t.client.as(p.users.caseworkerA.token).get('/api/v1/safety-plan-templates')).body[0];
+    const ctx: SchemaContext = { doc, kindOfField: (field) => FIELD_KINDS[field ?? ''] ?? 'any', keyHints: { sections: template.sections.map((x: { id: string }) => x.id) } };
+    const pools = { own: await recordPools(t.database.db, p.id), other: await recordPools(t.database.db, other.id) };
+    const resolve = (value: unknown, pool: Record<string, string[]>): unknown => {
+      if (value instanceof RealId) {
+        const ids = pool[value.kind]?.length ? pool[value.kind]! : pool.any!;
+        return ids[value.n % ids.length];
+      }
+      if (Array.isArray(value)) return value.map((v) => resolve(v, pool));
+      if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, resolve(v, pool)]));
+      return value;
+    };
+    const before = { own: await personData(p.id), other: await personData(other.id) };
+    const statuses = new Map<number, number>();
+    const errors: string[] = [];
+    const restore = switchOffServiceChecksForTest();
+    try {
+      for (const [i, op] of ops.entries()) {
+        const bodies = op.body ? fc.sample(validValue(ctx, op.body), { numRuns: 3, seed: 9000 + i }) : [undefined];
+        for (const [n, body] of bodies.entries()) {
+          const attempts: Array<[Persona, 'own' | 'other']> = [...PERSONAS.map((persona): [Persona, 'other'] => [persona, 'other']), ['commissioner', 'own'], ['admin', 'own']];
+          for (const [persona, target] of attempts) {
+            const path = op.path.replace(/\{([^}]+)\}/g, (_, name: string) => resolve(new RealId(kindOfPath(op.path, name), n + i), pools[target]) as string);
+            const answer = await t.client.as(p.users[persona].token).request(op.method, path, body === undefined ? undefined : resolve(body, pools[target]));
+            statuses.set(answer.status, (statuses.get(answer.status) ?? 0) + 1);
+            if (answer.status >= 500) errors.push(`${answer.status} ${op.method} ${op.path} as ${persona} into ${target}`);
+          }
+        }
+      }
+    } finally {
+      restore();
+    }
+    expect(errors).toEqual([]);
+    // Some were let through the service (its checks were off) and stopped only by the database.
+    expect([...statuses.keys()].some((status) => status === 403 || status === 404)).toBe(true);
+    expect(await personData(other.id)).toEqual(before.other);
+    expect(await personData(p.id)).toEqual(before.own);
+  }, 600_000);
 });
