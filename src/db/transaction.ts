@@ -92,11 +92,15 @@ export async function actAs(tx: Tx, actor: Actor | null): Promise<void> {
 export type Purpose = 'aggregate' | 'subject_access' | 'perpetrator_check' | 'known_to' | 'caseload' | 'break_glass' | 'marac_list' | 'marac_allocation';
 
 export async function forPurpose<T>(tx: Tx, purpose: Purpose, fn: () => Promise<T>, subject = ''): Promise<T> {
-  await sql`select set_config('app.purpose', ${purpose}, true), set_config('app.subject', ${subject}, true)`.execute(tx);
+  // The purpose already open (a report's aggregate, say) is read as the new one is set (a
+  // select list runs left to right), and is what the transaction goes back to afterwards.
+  const { rows } = await sql<{ purpose: string | null; subject: string | null }>`select current_setting('app.purpose', true) as purpose, current_setting('app.subject', true) as subject,
+      set_config('app.purpose', ${purpose}, true), set_config('app.subject', ${subject}, true)`.execute(tx);
+  const before = rows[0]!;
   try {
     return await fn();
   } finally {
     // After a failed statement the transaction takes no more; it will roll back anyway.
-    await sql`select set_config('app.purpose', '', true), set_config('app.subject', '', true)`.execute(tx).catch(() => undefined);
+    await sql`select set_config('app.purpose', ${before.purpose ?? ''}, true), set_config('app.subject', ${before.subject ?? ''}, true)`.execute(tx).catch(() => undefined);
   }
 }
