@@ -444,3 +444,17 @@ describe('previous contact (kept by the database for repeat victims)', () => {
     expect(await facts(may)).toEqual({ person_role: 'victim', person_sex: 'female' });
   });
 });
+
+describe('implausible ages', () => {
+  it('counts a person whose recorded birth is over 200 years before their contact as 65 and over, not a server error (the fuzzer found it)', async () => {
+    const q = await createPartnership(t.database);
+    const asQ = (persona: keyof Partnership['users']) => t.client.as(q.users[persona].token);
+    const created = await asQ('handler').post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { name: 'Very Old', dateOfBirth: '1750-06-01' } });
+    expect(created.status).toBe(201);
+    expect((await asQ('handler').post(`/api/v1/contacts/${created.body.id}/person`)).status).toBe(201);
+    const report = await asQ('coordinator').get(`/api/v1/reports?period=month&organisationId=${q.orgs.hub}`);
+    expect(report.status).toBe(200);
+    const age = report.body.tables.find((x: { id: string }) => x.id === 'equality-age');
+    expect(age.rows.find((r: { key: string }) => r.key === '65_plus').values).toEqual([1]);
+  });
+});

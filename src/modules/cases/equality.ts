@@ -68,5 +68,5 @@ export const AGE_BANDS = [
   { key: '35_44', label: '35 to 44', max: 44 },
   { key: '45_54', label: '45 to 54', max: 54 },
   { key: '55_64', label: '55 to 64', max: 64 },
-  { key: '65_plus', label: '65 and over', max: 200 },
+  { key: '65_plus', label: '65 and over', max: Number.POSITIVE_INFINITY },
 ] as const;
