@@ -160,21 +160,27 @@ export function periodName(period: Period): string {
   return period.kind === 'quarter' ? `${quarterName(period.from)} (${span})` : span;
 }
 
-/** Where a report's measures run: in its own transaction, or (given `beside`) at once on other connections that see what it sees. */
-async function runnerFor(tx: Tx, actor: Actor, beside: Beside | undefined): Promise<measures.Runner> {
-  if (!beside) return (measure) => measure(tx);
+/**
+ * Counts a period's measures as the report reader: in the report's own transaction, one
+ * after another, or (given `beside`) at once on other connections that see what it sees.
+ */
+async function countAll(tx: Tx, actor: Actor, scope: measures.Scope, beside: Beside | undefined) {
+  if (!beside) return measures.asReportReader(tx, (reader) => measures.measureAll((measure) => measure(reader), scope));
   const { rows } = await sql<{ snapshot: string }>`select pg_export_snapshot() as snapshot`.execute(tx);
   const snapshot = rows[0]!.snapshot;
-  return (measure) =>
-    beside(snapshot, async (other) => {
-      await measures.forReports(other, actor);
-      return measure(other);
-    });
+  return measures.measureAll(
+    (measure) =>
+      beside(snapshot, async (other) => {
+        await measures.forReports(other, actor);
+        return measures.asReportReader(other, measure);
+      }),
+    scope,
+  );
 }
 
 async function measureAll(tx: Tx, actor: Actor, scope: measures.Scope, beside?: Beside): Promise<Measured[]> {
   await measures.forReports(tx);
-  const { byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality } = await measures.measureAll(await runnerFor(tx, actor, beside), scope);
+  const { byChannel, risk, calls, toReferral, toFirstContact, decisions, breaches, marac, repeats, outcomes, equality } = await countAll(tx, actor, scope, beside);
   const tables: Measured[] = [];
 
   const callerTypes = itemsAsLabels(CALLER_TYPE_ITEMS).filter((c) => (CALLER_TYPES as readonly string[]).includes(c.key));
