@@ -445,6 +445,30 @@ describe('previous contact (kept by the database for repeat victims)', () => {
   });
 });
 
+describe('people counted at their first contact of the period', () => {
+  it('unfiltered (by previous contact) as filtered (by sorting): each person once, ties in time included', async () => {
+    const [v, w, x] = [await person(), await person(), await person()];
+    await contact('2023-01-10T10:00:00Z', { personId: v });
+    await contact('2023-04-02T10:00:00Z', { personId: v });
+    await contact('2023-04-02T10:00:00Z', { personId: v, channel: 'email' });
+    await contact('2023-05-01T10:00:00Z', { personId: v });
+    await contact('2023-04-05T10:00:00Z', { personId: w });
+    await contact('2023-06-30T22:30:00Z', { personId: w }); // 23:30 in London: still June
+    await contact('2022-01-01T10:00:00Z', { personId: x });
+    await contact('2023-04-10T10:00:00Z', { personId: x });
+    await contact('2023-07-01T10:00:00Z', { personId: x });
+    const { measureForTest } = await import('./reports-raw.js');
+    const unfiltered = await measureForTest(t.database, p.id, '2023-04-01', '2023-06-30');
+    // v had contact within the 12 months before (January); x not (over a year before).
+    expect(unfiltered.repeats).toMatchObject({ people: 3, repeats: 1 });
+    expect(unfiltered.equality.age).toEqual([{ key: 'not_recorded', n: 3 }]);
+    // A filter every contact here matches takes the sorting path: the same figures.
+    const sorted = await measureForTest(t.database, p.id, '2023-04-01', '2023-06-30', { callerType: 'victim' });
+    expect(sorted.repeats).toMatchObject({ people: 3, repeats: 1 });
+    expect(sorted.equality).toEqual(unfiltered.equality);
+  });
+});
+
 describe('implausible ages', () => {
   it('counts a person whose recorded birth is over 200 years before their contact as 65 and over, not a server error (the fuzzer found it)', async () => {
     const q = await createPartnership(t.database);

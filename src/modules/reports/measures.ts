@@ -62,6 +62,11 @@ function contactOwners(scope: Scope): RawBuilder<unknown> {
   );
 }
 
+/** Whether any filter narrows which contacts count. */
+function contactFiltered(scope: Scope): boolean {
+  return Boolean(scope.channel || scope.callerType || scope.riskLevel || scope.organisationId || scope.serviceId);
+}
+
 /** Contacts (alias `c`) received in the period and matching every filter. */
 function contactsInScope(scope: Scope): RawBuilder<unknown> {
   const { start, end } = bounds(scope);
@@ -160,7 +165,7 @@ export async function contacts(tx: Tx, scope: Scope) {
 /** Calls started in the period by outcome, and the time to answer those answered (seconds). */
 export async function calls(tx: Tx, scope: Scope) {
   const { start, end } = bounds(scope);
-  const filtered = scope.channel || scope.callerType || scope.riskLevel || scope.organisationId || scope.serviceId;
+  const filtered = contactFiltered(scope);
   const [row] = await rows(tx, sql<{ total: string; answered: string; abandoned: string; forwarded: string; callback_requested: string; unfinished: string; median: string | null; p90: string | null; within_60: string }>`
     select count(*) as total,
            count(*) filter (where k.outcome = 'answered') as answered,
@@ -245,7 +250,7 @@ export async function referralDecisions(tx: Tx, scope: Scope) {
 /** Referrals to MARAC made in the period, and how many were repeats (SafeLives: within 12 months of the last). */
 export async function marac(tx: Tx, scope: Scope) {
   // The contact is joined only when a filter needs it.
-  const filtered = scope.channel || scope.callerType || scope.riskLevel || scope.organisationId || scope.serviceId;
+  const filtered = contactFiltered(scope);
   const [row] = await rows(tx, sql<{ referrals: string; repeats: string }>`
     select count(*) as referrals, count(*) filter (where m.repeat_of_id is not null) as repeats
       from marac_referrals m ${filtered ? sql`join contacts c on c.id = m.contact_id` : none}
@@ -291,10 +296,16 @@ export async function outcomesAtExit(tx: Tx, scope: Scope) {
  * contacts answer it alone.
  */
 export async function people(tx: Tx, scope: Scope) {
-  const firsts = sql`select distinct on (c.person_id) c.received_at as first_at, c.previous_contact_at, c.person_born,
-           ${sql.join(EQUALITY_KEYS.map((key) => sql`c.${sql.ref(`person_${EQUALITY_COLUMNS[key]}`)} as ${sql.ref(key)}`))}
-      from contacts c where ${contactsInScope(scope)} and c.person_id is not null and c.person_role = 'victim'
-     order by c.person_id, c.received_at, c.id`;
+  const columns = sql`c.received_at as first_at, c.previous_contact_at, c.person_born,
+           ${sql.join(EQUALITY_KEYS.map((key) => sql`c.${sql.ref(`person_${EQUALITY_COLUMNS[key]}`)} as ${sql.ref(key)}`))}`;
+  const victims = sql`${contactsInScope(scope)} and c.person_id is not null and c.person_role = 'victim'`;
+  // Unfiltered, a person's first contact in the period is the one whose previous contact
+  // (kept in (received_at, id) order) came before the period: no sort of the period's
+  // contacts by person. A filter may pass over that one, so then each person's first
+  // matching contact is found by sorting.
+  const firsts = contactFiltered(scope)
+    ? sql`select distinct on (c.person_id) ${columns} from contacts c where ${victims} order by c.person_id, c.received_at, c.id`
+    : sql`select ${columns} from contacts c where ${victims} and (c.previous_contact_at is null or c.previous_contact_at < ${bounds(scope).start})`;
   const answers = await rows(tx, sql<Record<string, string | null> & { n: string; repeats: string }>`
     select ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))},
            case when f.person_born is null then null
