@@ -306,20 +306,28 @@ export async function people(tx: Tx, scope: Scope) {
   const firsts = contactFiltered(scope)
     ? sql`select distinct on (c.person_id) ${columns} from contacts c where ${victims} order by c.person_id, c.received_at, c.id`
     : sql`select ${columns} from contacts c where ${victims} and (c.previous_contact_at is null or c.previous_contact_at < ${bounds(scope).start})`;
-  const answers = await rows(tx, sql<Record<string, string | null> & { n: string; repeats: string }>`
-    select ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))},
-           case when f.person_born is null then null
-                else extract(year from age((f.first_at at time zone 'Europe/London')::date, f.person_born))::int end as age,
-           count(*) as n,
-           count(*) filter (where f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months') as repeats
-      from (${firsts}) f
-     group by ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))}, age`);
-  const tally = (pick: (row: Record<string, string | null>) => string) => sumByKey(answers.map((row): [string, number] => [pick(row), int(row.n)]));
-  const byQuestion = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, tally((row) => row[key] ?? 'not_recorded')])) as Record<EqualityQuestion, Keyed[]>;
-  const ageBand = (age: string | null | undefined) => (age === null || age === undefined ? 'not_recorded' : AGE_BANDS.find((band) => Number(age) <= band.max)!.key);
+  // One row per answer of each question (grouping sets), and one for all the period's people.
+  const dimensions = [...EQUALITY_KEYS, 'age'] as const;
+  const finite = AGE_BANDS.filter((band) => Number.isFinite(band.max));
+  const result = await rows(tx, sql<Record<string, string | null> & { question: string | null; n: string; repeats: string }>`
+    select ${sql.join(dimensions.map((key) => sql.ref(key)))},
+           case ${sql.join(dimensions.map((key) => sql`when grouping(${sql.ref(key)}) = 0 then ${sql.lit(key)}`), sql` `)} end as question,
+           count(*) as n, count(*) filter (where b.repeat) as repeats
+      from (select ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))},
+                   case when y.years is null then 'not_recorded'
+                        ${sql.join(finite.map((band) => sql`when y.years <= ${sql.lit(band.max)} then ${sql.lit(band.key)}`), sql` `)}
+                        else ${sql.lit(AGE_BANDS.at(-1)!.key)} end as age,
+                   f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months' as repeat
+              from (${firsts}) f
+             cross join lateral (select extract(year from age((f.first_at at time zone 'Europe/London')::date, f.person_born))::int as years) y) b
+     group by grouping sets ((), ${sql.join(dimensions.map((key) => sql`(${sql.ref(key)})`))})`);
+  const all = result.find((row) => row.question === null);
+  const tally = (key: (typeof dimensions)[number]) =>
+    sumByKey(result.filter((row) => row.question === key).map((row): [string, number] => [row[key] ?? 'not_recorded', int(row.n)]));
+  const byQuestion = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, tally(key)])) as Record<EqualityQuestion, Keyed[]>;
   return {
-    equality: { ...byQuestion, age: tally((row) => ageBand(row.age)), people: answers.reduce((total, row) => total + int(row.n), 0) },
-    repeats: answers.reduce((total, row) => total + int(row.repeats), 0),
+    equality: { ...byQuestion, age: tally('age'), people: int(all?.n) },
+    repeats: int(all?.repeats),
   };
 }
 
