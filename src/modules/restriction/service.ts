@@ -98,9 +98,14 @@ export async function restrictedPersonBehind(tx: Tx, actor: Actor, kind: 'contac
           ? (await tx.selectFrom('contacts').select('person_id').where('id', '=', id).executeTakeFirst())?.person_id
           : (await tx.selectFrom('cases').select('person_id').where('id', '=', id).executeTakeFirst())?.person_id;
     if (!personId) return null;
-    const person = await tx.selectFrom('people').select(['id', 'restricted_at']).where('id', '=', personId).executeTakeFirst();
+    const person = await personPastRestriction(tx, personId);
     return person?.restricted_at ? person.id : null;
   });
+}
+
+/** A person in the actor's reach, restricted or not (the break_glass purpose): undefined when out of reach. */
+function personPastRestriction(tx: Tx, personId: string) {
+  return forPurpose(tx, 'break_glass', () => tx.selectFrom('people').select(['id', 'restricted_at']).where('id', '=', personId).executeTakeFirst());
 }
 
 /** Opens a restricted person's records to the actor for an hour, with their reason: audited, and reviewed by their manager. */
@@ -108,7 +113,7 @@ export async function breakGlass(tx: Tx, actor: Actor, personId: string, reason:
   requirePermission(actor, 'person:break_glass');
   const why = reason.trim();
   if (why.length < 10) throw new Invalid([{ field: '/reason', message: 'must say why, in at least 10 characters' }]);
-  const person = await forPurpose(tx, 'break_glass', () => tx.selectFrom('people').select(['id', 'restricted_at']).where('id', '=', personId).executeTakeFirst());
+  const person = await personPastRestriction(tx, personId);
   if (!person) throw new Refused('Person', { action: 'person.break_glass', recordType: 'person', recordId: personId });
   if (!person.restricted_at) throw new Conflict('This record is not restricted: open it as usual');
   const row = await tx
