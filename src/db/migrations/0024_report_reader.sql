@@ -27,18 +27,16 @@ begin
 end $$;
 
 grant usage on schema public to spoc_reporter;
-grant select on contacts, calls, referrals, marac_referrals, cases to spoc_reporter;
-
-create policy report on contacts for select to spoc_reporter
-  using (partnership_id = app_partnership() and (select app_purpose() = 'aggregate' and app_purpose_allows()));
-create policy report on calls for select to spoc_reporter
-  using (partnership_id = app_partnership() and (select app_purpose() = 'aggregate' and app_purpose_allows()));
-create policy report on referrals for select to spoc_reporter
-  using (partnership_id = app_partnership() and (select app_purpose() = 'aggregate' and app_purpose_allows()));
-create policy report on marac_referrals for select to spoc_reporter
-  using (partnership_id = app_partnership() and (select app_purpose() = 'aggregate' and app_purpose_allows()));
-create policy report on cases for select to spoc_reporter
-  using (partnership_id = app_partnership() and (select app_purpose() = 'aggregate' and app_purpose_allows()));
+do $$
+declare
+  t text;
+begin
+  foreach t in array array['contacts', 'calls', 'referrals', 'marac_referrals', 'cases'] loop
+    execute format('grant select on %I to spoc_reporter', t);
+    execute format($p$create policy report on %I for select to spoc_reporter
+      using (partnership_id = app_partnership() and (select app_purpose() = 'aggregate' and app_purpose_allows()))$p$, t);
+  end loop;
+end $$;
 
 -- The helpers only read settings and tables: safe in parallel workers, which get the
 -- leader's settings and role. Marked so, a report's large passes may use both cores again
