@@ -13,7 +13,7 @@
 import { sql, type RawBuilder } from 'kysely';
 import { actAs, type Tx } from '../../db/transaction.js';
 import type { Actor } from '../access/actor.js';
-import { AGE_BANDS, EQUALITY_COLUMNS, EQUALITY_KEYS, type EqualityQuestion } from '../cases/equality.js';
+import { AGE_BANDS, EQUALITY_COLUMNS, EQUALITY_KEYS, optionsOf, type EqualityQuestion } from '../cases/equality.js';
 
 export interface Scope {
   partnershipId: string;
@@ -124,6 +124,10 @@ async function rows<T>(tx: Tx, query: RawBuilder<T>): Promise<T[]> {
 }
 
 const int = (v: unknown) => Number(v ?? 0);
+
+/** Median and 90th percentile of `value`, from one sort (an aggregate: add `filter (…)` after it). */
+const medianAndP90 = (value: RawBuilder<unknown>) => sql`percentile_cont(array[0.5, 0.9]) within group (order by ${value})`;
+type Percentiles = (number | string | null)[] | null;
 const num = (v: unknown) => (v === null || v === undefined ? null : Number(v));
 
 export interface Keyed {
@@ -166,15 +170,14 @@ export async function contacts(tx: Tx, scope: Scope) {
 export async function calls(tx: Tx, scope: Scope) {
   const { start, end } = bounds(scope);
   const filtered = contactFiltered(scope);
-  const [row] = await rows(tx, sql<{ total: string; answered: string; abandoned: string; forwarded: string; callback_requested: string; unfinished: string; median: string | null; p90: string | null; within_60: string }>`
+  const [row] = await rows(tx, sql<{ total: string; answered: string; abandoned: string; forwarded: string; callback_requested: string; unfinished: string; answer: Percentiles; within_60: string }>`
     select count(*) as total,
            count(*) filter (where k.outcome = 'answered') as answered,
            count(*) filter (where k.outcome = 'abandoned') as abandoned,
            count(*) filter (where k.outcome = 'forwarded') as forwarded,
            count(*) filter (where k.outcome = 'callback_requested') as callback_requested,
            count(*) filter (where k.outcome is null) as unfinished,
-           percentile_cont(0.5) within group (order by extract(epoch from k.answered_at - k.started_at)) filter (where k.answered_at is not null) as median,
-           percentile_cont(0.9) within group (order by extract(epoch from k.answered_at - k.started_at)) filter (where k.answered_at is not null) as p90,
+           ${medianAndP90(sql`extract(epoch from k.answered_at - k.started_at)`)} filter (where k.answered_at is not null) as answer,
            count(*) filter (where k.answered_at is not null and k.answered_at - k.started_at <= interval '60 seconds') as within_60
       from calls k ${filtered ? sql`join contacts c on c.id = k.contact_id` : none}
      where k.partnership_id = ${scope.partnershipId} and k.started_at >= ${start} and k.started_at < ${end}
@@ -188,7 +191,7 @@ export async function calls(tx: Tx, scope: Scope) {
       { key: 'forwarded', n: int(row?.forwarded) },
       { key: 'unfinished', n: int(row?.unfinished) },
     ],
-    answerSeconds: { median: num(row?.median), p90: num(row?.p90), within60: int(row?.within_60) },
+    answerSeconds: { median: num(row?.answer?.[0]), p90: num(row?.answer?.[1]), within60: int(row?.within_60) },
   };
 }
 
@@ -209,17 +212,15 @@ export async function referralTimes(tx: Tx, scope: Scope) {
   const hours = (from: string, to: string) => sql`extract(epoch from ${sql.ref(to)} - ${sql.ref(from)}) / 3600`;
   const toReferral = hours('r.contact_received_at', 'r.created_at');
   const toAttempt = hours('r.created_at', 'r.first_contact_at');
-  const result = await rows(tx, sql<{ key: string; sent: string; acknowledge_breached: string; first_contact_breached: string; first: string; first_median: string | null; first_p90: string | null; attempted: string; waiting: string; attempt_median: string | null; attempt_p90: string | null }>`
+  const result = await rows(tx, sql<{ key: string; sent: string; acknowledge_breached: string; first_contact_breached: string; first: string; to_referral: Percentiles; attempted: string; waiting: string; to_attempt: Percentiles }>`
     select r.risk_level as key, count(*) as sent,
            count(*) filter (where r.acknowledge_breached) as acknowledge_breached,
            count(*) filter (where r.first_contact_breached) as first_contact_breached,
            count(*) filter (where r.first_for_contact) as first,
-           percentile_cont(0.5) within group (order by ${toReferral}) filter (where r.first_for_contact) as first_median,
-           percentile_cont(0.9) within group (order by ${toReferral}) filter (where r.first_for_contact) as first_p90,
+           ${medianAndP90(toReferral)} filter (where r.first_for_contact) as to_referral,
            count(*) filter (where r.first_contact_at is not null) as attempted,
            count(*) filter (where r.first_contact_at is null and r.state not in ('declined', 'redirected', 'withdrawn', 'closed')) as waiting,
-           percentile_cont(0.5) within group (order by ${toAttempt}) filter (where r.first_contact_at is not null) as attempt_median,
-           percentile_cont(0.9) within group (order by ${toAttempt}) filter (where r.first_contact_at is not null) as attempt_p90
+           ${medianAndP90(toAttempt)} filter (where r.first_contact_at is not null) as to_attempt
       from ${referralsInScope(scope)}
      group by r.risk_level`);
   return {
@@ -229,8 +230,8 @@ export async function referralTimes(tx: Tx, scope: Scope) {
         .map((clock) => ({ clock, riskLevel: r.key, n: int(clock === 'acknowledge' ? r.acknowledge_breached : r.first_contact_breached) }))
         .filter((b) => b.n > 0),
     ),
-    toReferral: result.filter((r) => int(r.first) > 0).map((r): Timing => ({ key: r.key, n: int(r.first), medianHours: num(r.first_median), p90Hours: num(r.first_p90) })),
-    toFirstContact: result.map((r) => ({ key: r.key, n: int(r.attempted), waiting: int(r.waiting), medianHours: num(r.attempt_median), p90Hours: num(r.attempt_p90) })),
+    toReferral: result.filter((r) => int(r.first) > 0).map((r): Timing => ({ key: r.key, n: int(r.first), medianHours: num(r.to_referral?.[0]), p90Hours: num(r.to_referral?.[1]) })),
+    toFirstContact: result.map((r) => ({ key: r.key, n: int(r.attempted), waiting: int(r.waiting), medianHours: num(r.to_attempt?.[0]), p90Hours: num(r.to_attempt?.[1]) })),
   };
 }
 
@@ -306,28 +307,26 @@ export async function people(tx: Tx, scope: Scope) {
   const firsts = contactFiltered(scope)
     ? sql`select distinct on (c.person_id) ${columns} from contacts c where ${victims} order by c.person_id, c.received_at, c.id`
     : sql`select ${columns} from contacts c where ${victims} and (c.previous_contact_at is null or c.previous_contact_at < ${bounds(scope).start})`;
-  // One row per answer of each question (grouping sets), and one for all the period's people.
-  const dimensions = [...EQUALITY_KEYS, 'age'] as const;
-  const finite = AGE_BANDS.filter((band) => Number.isFinite(band.max));
-  const result = await rows(tx, sql<Record<string, string | null> & { question: string | null; n: string; repeats: string }>`
-    select ${sql.join(dimensions.map((key) => sql.ref(key)))},
-           case ${sql.join(dimensions.map((key) => sql`when grouping(${sql.ref(key)}) = 0 then ${sql.lit(key)}`), sql` `)} end as question,
-           count(*) as n, count(*) filter (where b.repeat) as repeats
-      from (select ${sql.join(EQUALITY_KEYS.map((key) => sql.ref(key)))},
-                   case when y.years is null then 'not_recorded'
-                        ${sql.join(finite.map((band) => sql`when y.years <= ${sql.lit(band.max)} then ${sql.lit(band.key)}`), sql` `)}
-                        else ${sql.lit(AGE_BANDS.at(-1)!.key)} end as age,
-                   f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months' as repeat
-              from (${firsts}) f
-             cross join lateral (select extract(year from age((f.first_at at time zone 'Europe/London')::date, f.person_born))::int as years) y) b
-     group by grouping sets ((), ${sql.join(dimensions.map((key) => sql`(${sql.ref(key)})`))})`);
-  const all = result.find((row) => row.question === null);
-  const tally = (key: (typeof dimensions)[number]) =>
-    sumByKey(result.filter((row) => row.question === key).map((row): [string, number] => [row[key] ?? 'not_recorded', int(row.n)]));
-  const byQuestion = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, tally(key)])) as Record<EqualityQuestion, Keyed[]>;
+  // One row of counts: each question's answers in the order of its options, then not
+  // recorded (the database holds only those answers: 0012_reports.sql); age bands likewise.
+  // Age is worked out once per person (offset 0 keeps it from being copied into each band's
+  // count), and the counts add up across PostgreSQL's parallel workers.
+  const counted = (column: string, values: readonly (string | number)[]) =>
+    sql`array[${sql.join([...values.map((value) => sql`count(*) filter (where f.${sql.ref(column)} = ${sql.lit(value)})`), sql`count(*) filter (where f.${sql.ref(column)} is null)`])}]`;
+  const thresholds = AGE_BANDS.slice(0, -1).map((band) => sql.lit(band.max + 1));
+  const [row] = await rows(tx, sql<Record<string, string[]> & { people: string; repeats: string }>`
+    select count(*) as people,
+           count(*) filter (where f.previous_contact_at < f.first_at and f.previous_contact_at >= f.first_at - interval '12 months') as repeats,
+           ${sql.join(EQUALITY_KEYS.map((key) => sql`${counted(key, optionsOf(key))} as ${sql.ref(key)}`))},
+           ${counted('age', AGE_BANDS.map((_, i) => i))} as age
+      from (select f.*, width_bucket(extract(year from age((f.first_at at time zone 'Europe/London')::date, f.person_born))::int, array[${sql.join(thresholds)}]) as age
+              from (${firsts}) f offset 0) f`);
+  const tally = (keys: readonly string[], counts: string[] | undefined): Keyed[] =>
+    [...keys, 'not_recorded'].map((key, i) => ({ key, n: int(counts?.[i]) })).filter((answer) => answer.n > 0);
+  const byQuestion = Object.fromEntries(EQUALITY_KEYS.map((key) => [key, tally(optionsOf(key), row?.[key])])) as Record<EqualityQuestion, Keyed[]>;
   return {
-    equality: { ...byQuestion, age: tally('age'), people: int(all?.n) },
-    repeats: int(all?.repeats),
+    equality: { ...byQuestion, age: tally(AGE_BANDS.map((band) => band.key), row?.age), people: int(row?.people) },
+    repeats: int(row?.repeats),
   };
 }
 
