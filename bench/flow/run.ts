@@ -75,8 +75,45 @@ async function load(run: (n: number) => Promise<Record<string, number>>, concurr
   return { flows, errors, seconds: (performance.now() - start) / 1000, perStep };
 }
 
-function report(label: string, result: RunResult): void {
+/**
+ * CPU seconds (user + system) each process has used so far, from /proc (Linux; none
+ * elsewhere). CPU per flow varies less from run to run than flows/s on a shared machine, so
+ * it is the better measure of a change.
+ */
+function cpuSeconds(pids: number[]): Map<number, number> {
+  const used = new Map<number, number>();
+  for (const pid of pids) {
+    try {
+      const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      used.set(pid, (Number(fields[11]) + Number(fields[12])) / 100); // utime, stime in USER_HZ ticks
+    } catch {
+      // gone, or not Linux
+    }
+  }
+  return used;
+}
+
+/** CPU used since `before` by the processes now running (one that ended in between is lost). */
+function cpuSince(before: Map<number, number>, now: Map<number, number>): number {
+  let total = 0;
+  for (const [pid, seconds] of now) total += seconds - (before.get(pid) ?? 0);
+  return total;
+}
+
+/** Runs a phase and says how much CPU spoc's process and the database's backends used per flow. */
+async function withCpu(spocPid: number | undefined, backends: () => Promise<number[]>, phase: () => Promise<RunResult>): Promise<RunResult & { cpu: string }> {
+  const spoc = spocPid ? [spocPid] : [];
+  const [spocBefore, dbBefore] = [cpuSeconds(spoc), cpuSeconds(await backends())];
+  const result = await phase();
+  const [spocUsed, dbUsed] = [cpuSince(spocBefore, cpuSeconds(spoc)), cpuSince(dbBefore, cpuSeconds(await backends()))];
+  const perFlow = (seconds: number) => `${((seconds * 1000) / Math.max(1, result.flows)).toFixed(1)} ms`;
+  return { ...result, cpu: `CPU per flow: spoc ${perFlow(spocUsed)}${dbUsed > 0 ? `, PostgreSQL backends ${perFlow(dbUsed)}` : ''}` };
+}
+
+function report(label: string, result: RunResult & { cpu?: string }): void {
   console.log(`\n${label}: ${result.flows} flows in ${result.seconds.toFixed(1)} s = ${(result.flows / result.seconds).toFixed(1)} flows/s, ${result.errors} errors`);
+  if (result.cpu) console.log(`  ${result.cpu}`);
   console.log(`  ${'step'.padEnd(18)} ${'p50 ms'.padStart(8)} ${'p95 ms'.padStart(8)} ${'p99 ms'.padStart(8)}`);
   for (const step of STEPS) {
     const sorted = [...result.perStep[step]].sort((a, b) => a - b);
@@ -136,6 +173,7 @@ async function main(): Promise<void> {
   const stamp = Date.now();
   let env: Record<string, string>;
   let cleanup: () => Promise<void>;
+  let backends = async (): Promise<number[]> => [];
   if (kind === 'postgres') {
     const name = `spoc_bench_${stamp}`;
     const admin = new pg.Client({ connectionString: args['pg-url'] });
@@ -144,6 +182,7 @@ async function main(): Promise<void> {
     const url = new URL(args['pg-url']!);
     url.pathname = `/${name}`;
     env = { DATABASE_URL: url.toString(), SPOC_DATA_DIR: '' };
+    backends = async () => (await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1', [name])).rows.map((r) => r.pid);
     cleanup = async () => {
       await admin.query(`drop database if exists ${name} with (force)`);
       await admin.end();
@@ -161,8 +200,8 @@ async function main(): Promise<void> {
     const { child, url } = await startSpoc(env);
     try {
       await flow(url, -3);
-      report('spoc, as fast as the handlers go', await load((n) => flow(url, n), CONCURRENCY, null));
-      report(`spoc, paced at ${RATE} flows/s`, await load((n) => flow(url, n), Math.max(CONCURRENCY, 64), RATE));
+      report('spoc, as fast as the handlers go', await withCpu(child.pid, backends, () => load((n) => flow(url, n), CONCURRENCY, null)));
+      report(`spoc, paced at ${RATE} flows/s`, await withCpu(child.pid, backends, () => load((n) => flow(url, n), Math.max(CONCURRENCY, 64), RATE)));
     } finally {
       await stop(child);
     }
