@@ -1,7 +1,7 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
 import { Forbidden, Refused } from '../lib/errors.js';
 import type { Actor } from '../modules/access/actor.js';
-import { audit } from '../modules/access/audit.js';
+import { audit, holdAuditUntilCommit } from '../modules/access/audit.js';
 import type { DB } from './types.js';
 
 export type Tx = Transaction<DB>;
@@ -43,16 +43,19 @@ export async function inTransaction<T>(db: Kysely<DB>, actor: Actor | null, fn: 
   try {
     return await db.connection().execute(async (connection) => {
       await sql.raw(beginAs(actor)).execute(connection);
-      let result: T;
+      const heldAudit = holdAuditUntilCommit(connection);
       try {
         // A connection inside begin/commit is a transaction in all but its class.
-        result = await fn(connection as unknown as Tx);
+        const result = await fn(connection as unknown as Tx);
+        // The audit rows go with the commit, in one round-trip.
+        const audited = heldAudit();
+        await sql.raw(audited ? `${audited}; commit` : 'commit').execute(connection);
+        return result;
       } catch (error) {
+        // Also when the commit's round-trip failed part way (the audit rows refused, say).
         await sql.raw('rollback').execute(connection).catch(() => undefined);
         throw error;
       }
-      await sql.raw('commit').execute(connection);
-      return result;
     });
   } catch (error) {
     // Row-level security refused a write the service layer let through (a bug, but not a leak).
