@@ -220,7 +220,8 @@ async function newPersonFor(tx: Tx, actor: Actor, contact: Parameters<typeof fac
 /**
  * An accepted referral opens a case for its person at the receiving organisation, or joins
  * the one already open there. A contact not yet linked to anyone gets a new person (nothing
- * is merged: a later match can still be confirmed by a person).
+ * is merged: a later match can still be confirmed by a person). Returns the case's id, for
+ * the caller to set on the referral (transition, in the referrals service, which is updating it).
  */
 export async function openOrJoinCase(tx: Tx, actor: Actor, referral: { id: string; contact_id: string; organisation_id: string }): Promise<string> {
   const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', referral.contact_id).forUpdate().executeTakeFirstOrThrow();
@@ -229,7 +230,6 @@ export async function openOrJoinCase(tx: Tx, actor: Actor, referral: { id: strin
   const caseId =
     open?.id ??
     (await store.insertCase(tx, { partnershipId: actor.partnershipId, organisationId: referral.organisation_id, personId, openedBy: actor.userId, caseworkerId: actor.userId })).id;
-  await tx.updateTable('referrals').set({ case_id: caseId }).where('id', '=', referral.id).execute();
   await audit(tx, actor, { action: open ? 'case.join' : 'case.open', recordType: 'case', recordId: caseId, details: { referralId: referral.id } });
   return caseId;
 }

@@ -350,11 +350,16 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
   }
   if (errors.length > 0) throw new Invalid(errors);
   const now = new Date();
+  // An accepted referral opens a case for the person at the receiving organisation, or joins
+  // its open one (first, so the referral is updated once: a second update of a row the
+  // transaction already changed would check each of its foreign keys again).
+  const caseId = target === 'accepted' ? await openOrJoinCase(tx, actor, row) : row.case_id;
   const changes = {
     state: target,
     updated_at: now,
     // Accepting without a separate acknowledgement acknowledges too.
     ...(row.acknowledged_at === null && target !== 'withdrawn' ? { acknowledged_at: now } : {}),
+    ...(caseId !== row.case_id ? { case_id: caseId } : {}),
   };
   await tx.updateTable('referrals').set(changes).where('id', '=', id).execute();
   await store.insertEvent(tx, {
@@ -370,8 +375,6 @@ export async function transition(tx: Tx, actor: Actor, id: string, input: Transi
     redirectServiceId: target === 'redirected' ? (input.redirectServiceId ?? null) : null,
   });
   await audit(tx, actor, { action: 'referral.transition', recordType: 'referral', recordId: id, details: { from: current, to: target } });
-  // An accepted referral opens a case for the person at the receiving organisation, or joins its open one.
-  const caseId = target === 'accepted' ? await openOrJoinCase(tx, actor, row) : row.case_id;
   // Accepted onto a group programme: a place on the next course with room, or the waiting list.
   if (target === 'accepted' && caseId && row.service_kind === 'recovery_programme') {
     await joinProgramme(tx, actor, caseId, row.service_id, row.id);
