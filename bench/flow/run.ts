@@ -4,7 +4,7 @@
  * acknowledges and accepts — and a ceiling measured in the same run: a bare Fastify route
  * making the same number of database round-trips.
  *
- *   npm run bench:flow -- --db postgres --duration 20 --concurrency 16 --rate 200
+ *   npm run bench:flow -- --db postgres --duration 20 --concurrency 16 --rate 200 --warmup 5
  *   npm run bench:flow -- --db pglite
  *
  * It starts spoc (`spoc serve`) on a fresh database of its own: a new PostgreSQL database
@@ -23,6 +23,8 @@ const { values: args } = parseArgs({
   options: {
     db: { type: 'string', default: 'postgres' },
     duration: { type: 'string', default: '20' },
+    /** Untimed flows first, so every connection has made its plans (a server runs for days). */
+    warmup: { type: 'string', default: '5' },
     concurrency: { type: 'string', default: '16' },
     rate: { type: 'string', default: '200' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
@@ -45,13 +47,13 @@ interface RunResult {
 }
 
 /** Runs flows for the duration: as fast as `concurrency` workers can, or paced at `rate` flows/s. */
-async function load(run: (n: number) => Promise<Record<string, number>>, concurrency: number, rate: number | null): Promise<RunResult> {
+async function load(run: (n: number) => Promise<Record<string, number>>, concurrency: number, rate: number | null, durationMs = DURATION_MS): Promise<RunResult> {
   const perStep = Object.fromEntries(STEPS.map((s) => [s, [] as number[]])) as Record<Step, number[]>;
   let flows = 0;
   let errors = 0;
   let started = 0;
   const start = performance.now();
-  const end = start + DURATION_MS;
+  const end = start + durationMs;
   const worker = async () => {
     while (performance.now() < end) {
       const n = started++;
@@ -156,13 +158,15 @@ async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
  */
 async function ceiling(env: Record<string, string>, trips: number, concurrency: number): Promise<RunResult> {
   const { child, url } = await startServer(['--import', 'tsx', path.resolve('bench/flow/ceiling-server.ts')], { ...env, CEILING_TRIPS: String(trips) }, /ceiling at (\S+)/);
+  const once = async () => {
+    const start = performance.now();
+    const response = await fetch(`${url}/ceiling`);
+    await response.json();
+    return { 'create contact': performance.now() - start };
+  };
   try {
-    return await load(async () => {
-      const start = performance.now();
-      const response = await fetch(`${url}/ceiling`);
-      await response.json();
-      return { 'create contact': performance.now() - start };
-    }, concurrency, null);
+    await load(once, concurrency, null, Number(args.warmup) * 1000); // untimed, as for spoc
+    return await load(once, concurrency, null);
   } finally {
     await stop(child);
   }
@@ -200,6 +204,9 @@ async function main(): Promise<void> {
     const { child, url } = await startSpoc(env);
     try {
       await flow(url, -3);
+      // Each of spoc's connections plans its statements on first use (custom plans for the
+      // first five runs): untimed, as a server that has been running for a while has done.
+      await load((n) => flow(url, 1_000_000 + n), CONCURRENCY, null, Number(args.warmup) * 1000);
       report('spoc, as fast as the handlers go', await withCpu(child.pid, backends, () => load((n) => flow(url, n), CONCURRENCY, null)));
       report(`spoc, paced at ${RATE} flows/s`, await withCpu(child.pid, backends, () => load((n) => flow(url, n), Math.max(CONCURRENCY, 64), RATE)));
     } finally {
