@@ -31,10 +31,7 @@ end $$;
 -- Whether one of a person's contacts is in the actor's reach.
 create function app_reaches_person(the_person uuid) returns boolean language plpgsql stable security definer set search_path = public, pg_temp as $$
 begin
-  return exists (select 1 from contacts c where c.person_id = the_person and c.partnership_id = app_partnership()
-                   and (c.organisation_id = app_org() or c.handler_user_id = app_user()
-                        or exists (select 1 from contact_shares s where s.contact_id = c.id and s.organisation_id = app_org())
-                        or exists (select 1 from referrals r where r.contact_id = c.id and r.organisation_id = app_org())));
+  return exists (select 1 from contacts c where c.person_id = the_person and app_reaches_contact(c.id));
 end $$;
 
 -- Whether a MARAC referral the actor may see lists this contact (and, given, this risk

@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import pg from 'pg';
-import type { DB } from '../../db/types.js';
+import type { AuditEventsTable, DB } from '../../db/types.js';
 import { toJson } from '../../lib/json.js';
 import type { Actor } from './actor.js';
 
@@ -13,18 +13,8 @@ export interface AuditEntry {
   details?: Record<string, unknown>;
 }
 
-/** An audit_events row as written. */
-interface AuditRow {
-  partnership_id: string | null;
-  actor_user_id: string | null;
-  actor_organisation_id: string | null;
-  action: string;
-  record_type: string | null;
-  record_id: string | null;
-  outcome: 'allowed' | 'denied';
-  request_id: string | null;
-  details: string;
-}
+/** An audit_events row as written (details as JSON text). */
+type AuditRow = Omit<AuditEventsTable, 'id' | 'at' | 'seq' | 'hash' | 'details'> & { details: string };
 
 const COLUMNS = ['partnership_id', 'actor_user_id', 'actor_organisation_id', 'action', 'record_type', 'record_id', 'outcome', 'request_id', 'details'] as const;
 
