@@ -28,15 +28,17 @@ async function hubId(tx: Tx, partnershipId: string): Promise<string> {
   return hub.id;
 }
 
+/** A MARAC referral as flagRepeat needs it: when it was made, and whom its contact is about. */
+interface Referred {
+  id: string;
+  referred_on: string;
+  person_id: string | null;
+}
+
 /** Flags the referral as a repeat when the same person was referred within the 12 months before. */
-async function flagRepeat(tx: Tx, referralId: string): Promise<void> {
-  const row = await tx
-    .selectFrom('marac_referrals as m')
-    .innerJoin('contacts as c', 'c.id', 'm.contact_id')
-    .select(['m.id', 'm.referred_on', 'c.person_id'])
-    .where('m.id', '=', referralId)
-    .executeTakeFirstOrThrow();
+async function flagRepeat(tx: Tx, row: Referred): Promise<void> {
   if (!row.person_id) return;
+  const referralId = row.id;
   // Every MARAC referral of the partnership is searched, whoever refers: a date comes back (0021_row_security.sql).
   const previous = await forPurpose(tx, 'marac_allocation', () => tx
     .selectFrom('marac_referrals as m')
@@ -71,7 +73,7 @@ async function listAtNextMeeting(tx: Tx, partnershipId: string, referralId: stri
 
 async function create(tx: Tx, actor: Actor, contactId: string, values: { criteria: MaracCriterion[]; reason: string | null; assessmentId: string | null }) {
   // One statement: the hub runs MARAC, and the referral is dated by the contact, in Europe/London.
-  const { rows } = await sql<{ id: string }>`insert into marac_referrals
+  const { rows } = await sql<Referred>`with inserted as (insert into marac_referrals
       (partnership_id, organisation_id, contact_id, risk_assessment_id, criteria, reason, referred_on, referred_by, referring_organisation_id)
     select c.partnership_id, h.id, c.id, ${values.assessmentId}, ${values.criteria}::text[], ${values.reason},
       (c.received_at at time zone 'Europe/London')::date, ${actor.userId}, ${actor.organisationId}
@@ -79,10 +81,11 @@ async function create(tx: Tx, actor: Actor, contactId: string, values: { criteri
     where c.id = ${contactId} and c.partnership_id = ${actor.partnershipId}
     order by h.created_at limit 1
     on conflict (contact_id) do nothing
-    returning id`.execute(tx);
+    returning id, referred_on, contact_id)
+    select i.id, i.referred_on, c.person_id from inserted i join contacts c on c.id = i.contact_id`.execute(tx);
   const inserted = rows[0];
   if (!inserted) return null;
-  await flagRepeat(tx, inserted.id);
+  await flagRepeat(tx, inserted);
   await listAtNextMeeting(tx, actor.partnershipId, inserted.id);
   await audit(tx, actor, { action: 'marac.refer', recordType: 'marac_referral', recordId: inserted.id, details: { contactId, criteria: values.criteria } });
   return inserted.id;
@@ -111,8 +114,13 @@ export async function referManually(tx: Tx, actor: Actor, input: ManualReferral)
 
 /** After a person confirms who a contact is about, its MARAC referral may turn out to be a repeat. */
 export async function recheckRepeat(tx: Tx, contactId: string): Promise<void> {
-  const referral = await tx.selectFrom('marac_referrals').select(['id', 'repeat_of_id']).where('contact_id', '=', contactId).executeTakeFirst();
-  if (referral && !referral.repeat_of_id) await flagRepeat(tx, referral.id);
+  const referral = await tx
+    .selectFrom('marac_referrals as m')
+    .innerJoin('contacts as c', 'c.id', 'm.contact_id')
+    .select(['m.id', 'm.repeat_of_id', 'm.referred_on', 'c.person_id'])
+    .where('m.contact_id', '=', contactId)
+    .executeTakeFirst();
+  if (referral && !referral.repeat_of_id) await flagRepeat(tx, referral);
 }
 
 // ── reading, as each agency may ───────────────────────────────────────────────────────

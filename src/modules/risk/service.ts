@@ -4,7 +4,6 @@ import type { DB } from '../../db/types.js';
 import { NotFound } from '../../lib/errors.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
-import { findPartnershipById } from '../access/store.js';
 import { loadContact } from '../contacts/service.js';
 import { DASH_RIC, DASH_RIC_CODE } from './dash-ric.js';
 import type { Answer, QuestionnaireDefinition } from './definition.js';
@@ -13,15 +12,11 @@ import { score, thresholdsFrom, type RiskLevel } from './scoring.js';
 import * as store from './store.js';
 import { referIfHighRisk } from '../marac/service.js';
 
+/** The partnership's current questionnaire and its thresholds. */
 async function currentDefinition(tx: Tx, partnershipId: string) {
   const row = await store.latestDefinition(tx, partnershipId, DASH_RIC_CODE);
   if (!row) throw new NotFound('The DASH RIC questionnaire for this partnership');
-  return { row, definition: row.definition as unknown as QuestionnaireDefinition };
-}
-
-async function thresholds(tx: Tx, partnershipId: string) {
-  const partnership = await findPartnershipById(tx, partnershipId);
-  return thresholdsFrom(partnership?.settings ?? {});
+  return { row, definition: row.definition as unknown as QuestionnaireDefinition, thresholds: thresholdsFrom(row.partnership_settings ?? {}) };
 }
 
 function toView(row: store.AssessmentRow): AssessmentView {
@@ -51,7 +46,7 @@ export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, 
   requirePermission(actor, 'risk:assess');
   // Locked: one assessment at a time per contact, so two cannot supersede the same one.
   await loadContact(tx, actor, contactId, 'read', 'risk.assess', true);
-  const { row: questionnaire, definition } = await currentDefinition(tx, actor.partnershipId);
+  const { row: questionnaire, definition, thresholds } = await currentDefinition(tx, actor.partnershipId);
   const result = score(
     definition,
     {
@@ -60,7 +55,7 @@ export async function submitAssessment(tx: Tx, actor: Actor, contactId: string, 
       policeCallouts12m: input.policeCallouts12m,
       otherIncidents12m: input.otherIncidents12m,
     },
-    await thresholds(tx, actor.partnershipId),
+    thresholds,
   );
   const previous = (await store.assessmentsOf(tx, contactId)).find((a) => a.current);
   const created = await store.insertAssessment(tx, {
@@ -102,8 +97,8 @@ export async function listAssessments(tx: Tx, actor: Actor, contactId: string): 
 
 /** The questionnaire as the partnership currently uses it, with its thresholds. No person data. */
 export async function getQuestionnaire(tx: Tx, actor: Actor) {
-  const { row, definition } = await currentDefinition(tx, actor.partnershipId);
-  return { ...definition, version: row.version, thresholds: await thresholds(tx, actor.partnershipId) };
+  const { row, definition, thresholds } = await currentDefinition(tx, actor.partnershipId);
+  return { ...definition, version: row.version, thresholds };
 }
 
 /** Loads the partnership's licensed official wording as a new version of the definition. */

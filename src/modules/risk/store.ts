@@ -2,13 +2,16 @@ import type { Tx } from '../../db/transaction.js';
 import { toJson } from '../../lib/json.js';
 import type { QuestionnaireDefinition } from './definition.js';
 
+/** The latest version of a questionnaire, with its partnership's settings (its thresholds) in the same round-trip. */
 export function latestDefinition(tx: Tx, partnershipId: string, code: string) {
   return tx
-    .selectFrom('questionnaire_definitions')
-    .selectAll()
-    .where('partnership_id', '=', partnershipId)
-    .where('code', '=', code)
-    .orderBy('version', 'desc')
+    .selectFrom('questionnaire_definitions as q')
+    .innerJoin('partnerships as p', 'p.id', 'q.partnership_id')
+    .selectAll('q')
+    .select('p.settings as partnership_settings')
+    .where('q.partnership_id', '=', partnershipId)
+    .where('q.code', '=', code)
+    .orderBy('q.version', 'desc')
     .limit(1)
     .executeTakeFirst();
 }
