@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import { Forbidden, Refused } from '../lib/errors.js';
 import type { Actor } from '../modules/access/actor.js';
 import { audit, holdAuditUntilCommit } from '../modules/access/audit.js';
+import { isStaleToken, refuseStaleToken, tokenCheckStatement } from '../modules/access/token-holders.js';
 import type { DB } from './types.js';
 
 export type Tx = Transaction<DB>;
@@ -27,11 +28,26 @@ function actingAs(actor: Actor): string {
 }
 
 /**
- * The statement that opens a transaction acting as `actor`: `begin`, the role and the
- * actor's settings, sent together as one simple query (one round-trip instead of three).
+ * The statement that opens a transaction acting as `actor`: `begin`, the check of a
+ * remembered bearer token's holder if the request has not made it yet (token-holders.ts),
+ * the role and the actor's settings, sent together as one simple query (one round-trip).
  */
 function beginAs(actor: Actor | null): string {
-  return actor ? `begin; ${actingAs(actor)}` : 'begin';
+  if (!actor) return 'begin';
+  const check = actor.tokenCheck?.pending ? `${tokenCheckStatement({ ...actor, tokenCheck: actor.tokenCheck })}; ` : '';
+  return `begin; ${check}${actingAs(actor)}`;
+}
+
+/** Opens the transaction (beginAs); if that fails part way, ends it, so the connection goes back to the pool clean. */
+async function begin(connection: Kysely<DB>, actor: Actor | null): Promise<void> {
+  try {
+    await sql.raw(beginAs(actor)).execute(connection);
+  } catch (error) {
+    await sql.raw('rollback').execute(connection).catch(() => undefined);
+    if (actor?.tokenCheck && isStaleToken(error)) throw refuseStaleToken(actor.tokenCheck);
+    throw error;
+  }
+  if (actor?.tokenCheck) actor.tokenCheck.pending = false;
 }
 
 /**
@@ -42,7 +58,7 @@ function beginAs(actor: Actor | null): string {
 export async function inTransaction<T>(db: Kysely<DB>, actor: Actor | null, fn: (tx: Tx) => Promise<T>): Promise<T> {
   try {
     return await db.connection().execute(async (connection) => {
-      await sql.raw(beginAs(actor)).execute(connection);
+      await begin(connection, actor);
       const heldAudit = holdAuditUntilCommit(connection);
       try {
         // A connection inside begin/commit is a transaction in all but its class.

@@ -2,8 +2,9 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Actor } from '../modules/access/actor.js';
 import { requirePermission } from '../modules/access/actor.js';
 import type { Permission } from '../modules/access/policy.js';
-import { authenticate } from '../modules/access/service.js';
+import { authenticate, settleTokenCheck } from '../modules/access/token-holders.js';
 import { Unauthorised } from '../lib/errors.js';
+import { problemBody } from './errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -54,5 +55,22 @@ export function setUpAuth(app: FastifyInstance): void {
     const actor = await authenticate(request.server.database.db, match[1]!, request.id);
     requirePermission(actor, config.permission!);
     request.actor = actor;
+  });
+
+  // A remembered token holder is confirmed by the request's first transaction; a request that
+  // opened none (bad input, say) confirms it here, and answers 401 instead if it is not.
+  app.addHook('onSend', async (request, reply, payload) => {
+    if (!request.actor?.tokenCheck?.pending) return payload;
+    try {
+      await settleTokenCheck(request.server.database.db, request.actor);
+      return payload;
+    } catch (error) {
+      const refusal = error instanceof Unauthorised ? error : null;
+      const status = refusal ? 401 : 503;
+      reply.code(status).type('application/problem+json');
+      return JSON.stringify(
+        problemBody(request, status, refusal ? { title: refusal.title, detail: refusal.message } : { title: 'Service unavailable', detail: 'The sign-in could not be checked just now. Try again in a few seconds.' }),
+      );
+    }
   });
 }

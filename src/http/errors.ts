@@ -51,10 +51,12 @@ export function isDatabaseUnavailable(error: { code?: string; message?: string }
 }
 
 function problem(reply: FastifyReply, request: FastifyRequest, status: number, body: Record<string, unknown>): FastifyReply {
-  return reply
-    .code(status)
-    .type('application/problem+json')
-    .send({ type: 'about:blank', status, requestId: request.id, ...body });
+  return reply.code(status).type('application/problem+json').send(problemBody(request, status, body));
+}
+
+/** A problem+json body (RFC 9457) with the request's id, as every error answer gives. */
+export function problemBody(request: FastifyRequest, status: number, body: Record<string, unknown>): Record<string, unknown> {
+  return { type: 'about:blank', status, requestId: request.id, ...body };
 }
 
 /** One error handler: domain errors and bad input become problem+json; 5xx hide their detail. */

@@ -1,5 +1,6 @@
 import { Forbidden } from '../../lib/errors.js';
 import { serviceChecksOn } from './checks.js';
+import type { TokenCheck } from './token-holders.js';
 import { hasPermission, isRole, type Permission, type Role } from './policy.js';
 
 /** The person (or named system actor) on whose behalf every operation runs. */
@@ -10,6 +11,8 @@ export interface Actor {
   roles: readonly Role[];
   /** Correlates audit rows with the request that caused them. */
   requestId?: string;
+  /** A bearer token's holder remembered rather than looked up: still to be confirmed (token-holders.ts). */
+  tokenCheck?: TokenCheck;
 }
 
 export function can(actor: Actor, permission: Permission): boolean {

@@ -2,12 +2,12 @@ import { hash as argon2Hash, verify as argon2Verify } from '@node-rs/argon2';
 import type { Kysely } from 'kysely';
 import type { Tx } from '../../db/transaction.js';
 import type { DB } from '../../db/types.js';
-import { Conflict, Invalid, NotFound, Unauthorised } from '../../lib/errors.js';
+import { Conflict, Invalid, NotFound } from '../../lib/errors.js';
 import { actorForUser, type Actor } from './actor.js';
 import { audit } from './audit.js';
 import { isRole, ROLES, SYSTEM_ROLES, type Role } from './policy.js';
 import * as store from './store.js';
-import { generateToken, hashToken, looksLikeToken } from './tokens.js';
+import { generateToken, hashToken } from './tokens.js';
 
 const SLUG = /^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -128,14 +128,6 @@ export async function createToken(
   });
   await audit(tx, actor, { action: 'token.create', recordType: 'api_token', recordId: row.id, details: { userId: user.id } });
   return { id: row.id, token: generated.token, userId: user.id, expiresAt };
-}
-
-/** The actor behind a bearer token, or Unauthorised. */
-export async function authenticate(db: Kysely<DB>, token: string, requestId?: string): Promise<Actor> {
-  if (!looksLikeToken(token)) throw new Unauthorised();
-  const holder = await store.findTokenHolder(db, hashToken(token), new Date());
-  if (!holder) throw new Unauthorised('The bearer token is not valid, has expired or was revoked');
-  return actorForUser({ ...holder, id: holder.userId }, requestId);
 }
 
 export async function describeActor(db: Kysely<DB> | Tx, actor: Actor) {

@@ -135,7 +135,7 @@ export function findTokenHolder(db: Queryable, tokenHash: string, now: Date) {
   return db
     .selectFrom('api_tokens as t')
     .innerJoin('users as u', 'u.id', 't.user_id')
-    .select(['t.id as tokenId', 'u.id as userId', 'u.partnership_id', 'u.organisation_id', 'u.roles', 'u.name', 'u.email'])
+    .select(['t.id as tokenId', 't.expires_at', 'u.id as userId', 'u.partnership_id', 'u.organisation_id', 'u.roles', 'u.name', 'u.email'])
     .where('t.token_hash', '=', tokenHash)
     .where('t.revoked_at', 'is', null)
     .where((eb) => eb.or([eb('t.expires_at', 'is', null), eb('t.expires_at', '>', now)]))
