@@ -173,9 +173,9 @@ export async function decideMatch(tx: Tx, actor: Actor, contactId: string, input
     postcode: person.postcode,
     nameSimilarity: 0,
   });
-  await store.insertDecision(tx, { partnershipId: actor.partnershipId, contactId, personId: person.id, decision: input.decision, score, reasons, decidedBy: actor.userId });
-  if (input.decision === 'confirmed') {
-    await tx.updateTable('contacts').set({ person_id: person.id, updated_at: new Date(), updated_by: actor.userId }).where('id', '=', contactId).execute();
+  const confirmed = input.decision === 'confirmed';
+  await store.insertDecision(tx, { partnershipId: actor.partnershipId, contactId, personId: person.id, decision: input.decision, score, reasons, decidedBy: actor.userId }, confirmed);
+  if (confirmed) {
     // Knowing who it is may show a MARAC referral to be a repeat.
     await recheckRepeat(tx, contactId);
   }
@@ -209,8 +209,7 @@ async function newPersonFor(tx: Tx, actor: Actor, contact: Parameters<typeof fac
     contactId: contact.id,
     createdBy: actor.userId,
   });
-  await store.insertDecision(tx, { partnershipId: actor.partnershipId, contactId: contact.id, personId: person.id, decision: 'created', score: null, reasons: [], decidedBy: actor.userId });
-  await tx.updateTable('contacts').set({ person_id: person.id, updated_at: new Date(), updated_by: actor.userId }).where('id', '=', contact.id).execute();
+  await store.insertDecision(tx, { partnershipId: actor.partnershipId, contactId: contact.id, personId: person.id, decision: 'created', score: null, reasons: [], decidedBy: actor.userId }, true);
   await audit(tx, actor, { action: 'person.create', recordType: 'person', recordId: person.id, details: { contactId: contact.id } });
   return person.id;
 }
@@ -226,7 +225,8 @@ async function newPersonFor(tx: Tx, actor: Actor, contact: Parameters<typeof fac
 export async function openOrJoinCase(tx: Tx, actor: Actor, referral: { id: string; contact_id: string; organisation_id: string }): Promise<string> {
   const contact = await tx.selectFrom('contacts').selectAll().where('id', '=', referral.contact_id).forUpdate().executeTakeFirstOrThrow();
   const personId = contact.person_id ?? (await newPersonFor(tx, actor, contact));
-  const open = await store.findOpenCase(tx, referral.organisation_id, personId);
+  // A person made just now has no case anywhere yet.
+  const open = contact.person_id ? await store.findOpenCase(tx, referral.organisation_id, personId) : undefined;
   const caseId =
     open?.id ??
     (await store.insertCase(tx, { partnershipId: actor.partnershipId, organisationId: referral.organisation_id, personId, openedBy: actor.userId, caseworkerId: actor.userId })).id;

@@ -109,13 +109,17 @@ export function searchName(names: readonly string[]): string {
   return names.map((n) => n.toLowerCase().trim()).filter(Boolean).join(' ');
 }
 
-export function insertDecision(
+/**
+ * Records a decision on whether a contact is about a person; with `link`, also links the
+ * contact to the person in the same statement (one round-trip).
+ */
+export async function insertDecision(
   tx: Tx,
   values: { partnershipId: string; contactId: string; personId: string; decision: string; score: number | null; reasons: string[]; decidedBy: string },
-) {
-  return tx
-    .insertInto('person_match_decisions')
-    .values({
+  link = false,
+): Promise<void> {
+  const insert = (db: Tx) =>
+    db.insertInto('person_match_decisions').values({
       partnership_id: values.partnershipId,
       contact_id: values.contactId,
       person_id: values.personId,
@@ -123,7 +127,16 @@ export function insertDecision(
       score: values.score,
       reasons: toJson(values.reasons),
       decided_by: values.decidedBy,
-    })
+    });
+  if (!link) {
+    await insert(tx).execute();
+    return;
+  }
+  await tx
+    .with('decision', (db) => insert(db as Tx))
+    .updateTable('contacts')
+    .set({ person_id: values.personId, updated_at: new Date(), updated_by: values.decidedBy })
+    .where('id', '=', values.contactId)
     .execute();
 }
 
