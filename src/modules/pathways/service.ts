@@ -3,7 +3,7 @@ import type { Tx } from '../../db/transaction.js';
 import { Invalid } from '../../lib/errors.js';
 import { isBankHoliday } from '../../lib/holidays.js';
 import { toJson } from '../../lib/json.js';
-import { CASELOAD_KINDS, safeCaseloadOf, serviceLoads } from '../reports/caseload.js';
+import { CASELOAD_KINDS, serviceLoads } from '../reports/caseload.js';
 import { requirePermission, type Actor } from '../access/actor.js';
 import { audit } from '../access/audit.js';
 import { loadContact, toView as contactView } from '../contacts/service.js';
@@ -99,8 +99,8 @@ export async function pathwaysFor(tx: Tx, actor: Actor, contactId: string) {
 /** A proposed service held to the safe caseload (an IDVA service) carries its caseload, so the person sending a referral sees one that is over it. */
 async function withCaseloads<P extends { serviceId: string; kind: string }>(tx: Tx, partnershipId: string, proposals: P[]) {
   if (!proposals.some((p) => CASELOAD_KINDS.includes(p.kind))) return proposals;
-  const safe = await safeCaseloadOf(tx, partnershipId);
-  const loads = new Map((await serviceLoads(tx, partnershipId, safe)).map((l) => [l.serviceId, l]));
+  const { safe, loads: list } = await serviceLoads(tx, partnershipId);
+  const loads = new Map(list.map((l) => [l.serviceId, l]));
   return proposals.map((p) => {
     const load = loads.get(p.serviceId);
     return load ? { ...p, caseload: { perCaseworker: load.perCaseworker, caseworkers: load.caseworkers, safeLow: safe.low, safeHigh: safe.high, over: load.over } } : p;

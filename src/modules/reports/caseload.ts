@@ -19,7 +19,12 @@ export interface SafeCaseload {
 
 export async function safeCaseloadOf(tx: Tx, partnershipId: string): Promise<SafeCaseload> {
   const row = await tx.selectFrom('partnerships').select('settings').where('id', '=', partnershipId).executeTakeFirst();
-  const setting = (row?.settings as { safeCaseload?: Partial<SafeCaseload> } | undefined)?.safeCaseload;
+  return safeCaseloadIn(row?.settings);
+}
+
+/** The safe caseload a partnership's settings give (the defaults where unset or unusable). */
+function safeCaseloadIn(settings: unknown): SafeCaseload {
+  const setting = (settings as { safeCaseload?: Partial<SafeCaseload> } | undefined)?.safeCaseload;
   const low = Number.isInteger(setting?.low) && setting!.low! > 0 ? setting!.low! : DEFAULT_SAFE_CASELOAD.low;
   const high = Number.isInteger(setting?.high) && setting!.high! >= low ? setting!.high! : Math.max(low, DEFAULT_SAFE_CASELOAD.high);
   return { low, high };
@@ -53,23 +58,32 @@ export interface ServiceLoad {
   over: boolean;
 }
 
-/** The caseload of each service held to the safe caseload (CASELOAD_KINDS), optionally of one organisation. */
-export async function serviceLoads(tx: Tx, partnershipId: string, safe: SafeCaseload, organisationId?: string): Promise<ServiceLoad[]> {
+/**
+ * The partnership's safe caseload, and the caseload of each service held to it
+ * (CASELOAD_KINDS), optionally of one organisation: read together, in one query.
+ */
+export async function serviceLoads(tx: Tx, partnershipId: string, organisationId?: string): Promise<{ safe: SafeCaseload; loads: ServiceLoad[] }> {
   // Every organisation's cases are counted, whoever asks: only counts come back (0021_row_security.sql).
-  const { rows } = await forPurpose(tx, 'caseload', () => sql<{ service_id: string; service_name: string; organisation_id: string; caseworkers: string; people: string }>`
-    select s.id as service_id, s.name as service_name, s.organisation_id,
+  // From the partnership, so its settings come back even when it has no such service.
+  const { rows } = await forPurpose(tx, 'caseload', () => sql<{ settings: unknown; service_id: string | null; service_name: string; organisation_id: string; caseworkers: string; people: string }>`
+    select p.settings, s.id as service_id, s.name as service_name, s.organisation_id,
            (select count(distinct k.caseworker_id) from cases k where k.organisation_id = s.organisation_id and k.caseworker_id is not null
               and (k.closed_at is null or k.closed_at >= now() - interval '12 months')) as caseworkers,
            (select count(*) from (select k.caseworker_id, k.person_id from cases k where k.organisation_id = s.organisation_id and k.caseworker_id is not null
               and (k.closed_at is null or k.closed_at >= now() - interval '12 months') group by 1, 2) x) as people
-      from services s
-     where s.partnership_id = ${partnershipId} and s.kind in (${sql.join(CASELOAD_KINDS)}) and s.status = 'active'
+      from partnerships p
+      left join services s on s.partnership_id = p.id and s.kind in (${sql.join(CASELOAD_KINDS)}) and s.status = 'active'
        ${organisationId ? sql`and s.organisation_id = ${organisationId}` : sql``}
+     where p.id = ${partnershipId}
      order by s.name`.execute(tx));
-  return rows.map((r) => {
-    const caseworkers = Number(r.caseworkers);
-    const people = Number(r.people);
-    const perCaseworker = caseworkers > 0 ? Math.round(people / caseworkers) : 0;
-    return { serviceId: r.service_id, serviceName: r.service_name, organisationId: r.organisation_id, caseworkers, people, perCaseworker, over: perCaseworker > safe.high };
-  });
+  const safe = safeCaseloadIn(rows[0]?.settings);
+  const loads = rows
+    .filter((r) => r.service_id !== null)
+    .map((r) => {
+      const caseworkers = Number(r.caseworkers);
+      const people = Number(r.people);
+      const perCaseworker = caseworkers > 0 ? Math.round(people / caseworkers) : 0;
+      return { serviceId: r.service_id!, serviceName: r.service_name, organisationId: r.organisation_id, caseworkers, people, perCaseworker, over: perCaseworker > safe.high };
+    });
+  return { safe, loads };
 }

@@ -54,8 +54,7 @@ export async function spocDashboard(tx: Tx, actor: Actor) {
          and r.created_at < ((${month.to}::date + 1)::timestamp at time zone 'Europe/London')
        group by r.risk_level`.execute(tx),
   ];
-  const safe = await safeCaseloadOf(tx, actor.partnershipId);
-  const loads = await serviceLoads(tx, actor.partnershipId, safe);
+  const { safe, loads } = await serviceLoads(tx, actor.partnershipId);
   const q = queues.rows[0]!;
   const pct = (part: string, whole: string) => (Number(whole) > 0 ? Math.round((Number(part) / Number(whole)) * 100) : null);
   await audit(tx, actor, { action: 'dashboard.view', details: { dashboard: 'spoc' } });
@@ -122,7 +121,7 @@ export async function providerDashboard(tx: Tx, actor: Actor) {
     })),
     safeCaseload: safe,
     caseworkers: await caseworkerLoads(tx, actor.organisationId, safe),
-    serviceLoads: await serviceLoads(tx, actor.partnershipId, safe, actor.organisationId),
+    serviceLoads: (await serviceLoads(tx, actor.partnershipId, actor.organisationId)).loads,
   };
 }
 
