@@ -58,9 +58,10 @@ export function setUpAuth(app: FastifyInstance): void {
   });
 
   // A remembered token holder is confirmed by the request's first transaction; a request that
-  // opened none (bad input, say) confirms it here, and answers 401 instead if it is not.
+  // opened none (bad input, say) confirms it here, and answers 401 instead if it is not. A
+  // failure of ours (5xx: the database away, say) tells nothing, and is answered as it is.
   app.addHook('onSend', async (request, reply, payload) => {
-    if (!request.actor?.tokenCheck?.pending) return payload;
+    if (!request.actor?.tokenCheck?.pending || reply.statusCode >= 500) return payload;
     try {
       await settleTokenCheck(request.server.database.db, request.actor);
       return payload;
