@@ -5,6 +5,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
+import pg from 'pg';
 import { DASH_RIC_QUESTION_IDS } from '../../src/modules/risk/dash-ric.js';
 import { demoToken } from '../../src/seed/demo.js';
 
@@ -37,13 +38,18 @@ export async function call(base: string, token: string, method: string, url: str
 /**
  * One full flow: create a contact, submit the checklist, get pathways, send 2 referrals
  * (IDVA and MARAC), then the IDVA service acknowledges and accepts. Returns each step's
- * latency in ms; `onStep` also hears each one as it ends (the soak times them per minute).
+ * latency in ms; `onStep` also hears each one as it ends (the soak times them per minute),
+ * and `around` runs each step (bench/flow/steps.ts measures its CPU).
  */
-export async function flow(base: string, n: number, options: { trace?: boolean; onStep?: (step: Step, ms: number) => void } = {}): Promise<Record<Step, number>> {
+export async function flow(
+  base: string,
+  n: number,
+  options: { trace?: boolean; onStep?: (step: Step, ms: number) => void; around?: <T>(step: Step, fn: () => Promise<T>) => Promise<T> } = {},
+): Promise<Record<Step, number>> {
   const times = {} as Record<Step, number>;
   const timed = async <T>(step: Step, fn: () => Promise<T>): Promise<T> => {
     const start = performance.now();
-    const result = await fn();
+    const result = await (options.around ? options.around(step, fn) : fn());
     times[step] = performance.now() - start;
     options.onStep?.(step, times[step]);
     return result;
@@ -83,6 +89,25 @@ export async function flow(base: string, n: number, options: { trace?: boolean; 
   await timed('acknowledge', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'acknowledged' }, trace));
   await timed('accept', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'accepted' }, trace));
   return times;
+}
+
+/** A new PostgreSQL database for a benchmark, on the server of `pgUrl`: its environment for spoc, and how to drop it. */
+export async function benchDatabase(pgUrl: string, prefix: string): Promise<{ name: string; env: Record<string, string>; admin: pg.Client; drop: () => Promise<void> }> {
+  const name = `${prefix}_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: pgUrl });
+  await admin.connect();
+  await admin.query(`create database ${name}`);
+  const url = new URL(pgUrl);
+  url.pathname = `/${name}`;
+  return {
+    name,
+    env: { DATABASE_URL: url.toString(), SPOC_DATA_DIR: '' },
+    admin,
+    drop: async () => {
+      await admin.query(`drop database if exists ${name} with (force)`);
+      await admin.end();
+    },
+  };
 }
 
 /** Loads the demo partnership into the database of `env` (`spoc seed --demo`). */

@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { ANSWERS, BIN, call, HANDLER, IDVA, seed, startServer, stop } from './client.js';
+import { benchDatabase, BIN, call, flow as runFlow, HANDLER, seed, startServer, stop } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -41,13 +41,7 @@ function cpuNs(pids: number[], threads: boolean): number {
   return total;
 }
 
-const name = `spoc_steps_${Date.now()}`;
-const admin = new pg.Client({ connectionString: args['pg-url'] });
-await admin.connect();
-await admin.query(`create database ${name}`);
-const url = new URL(args['pg-url']!);
-url.pathname = `/${name}`;
-const env = { DATABASE_URL: url.toString(), SPOC_DATA_DIR: '' };
+const { name, env, admin, drop } = await benchDatabase(args['pg-url']!, 'spoc_steps');
 try {
   await seed(env);
   if (args.functions) await admin.query(`alter database ${name} set track_functions = 'pl'`);
@@ -70,37 +64,26 @@ try {
       }
       return result;
     };
-    const contact = await step('create contact', () =>
-      call(base, HANDLER, 'POST', '/api/v1/contacts', {
-        channel: 'phone',
-        callerType: 'victim',
-        immediateDanger: 'no',
-        person: { name: `Bench Person ${i}`, dateOfBirth: '1988-03-04', gender: 'female', postcode: 'XB2 1AA', phones: ['07700 900000'] },
-        safeContact: { phones: [{ number: '07700 900000', callSafe: true, textSafe: false, voicemailSafe: false }] },
-        children: [{ dateOfBirth: '2019-01-01' }],
-      }),
-    );
-    await step('submit checklist', () => call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/risk-assessments`, { answers: ANSWERS }));
-    const pathways = await step('get pathways', () => call(base, HANDLER, 'GET', `/api/v1/contacts/${contact.id}/pathways`));
-    const chosen = pathways.proposals.filter((p: { kind: string }) => p.kind === 'idva' || p.kind === 'marac').slice(0, 2);
-    const sent = await step('send 2 referrals', () =>
-      call(base, HANDLER, 'POST', `/api/v1/contacts/${contact.id}/referrals`, { referrals: chosen.map((p: { serviceId: string }) => ({ serviceId: p.serviceId })), consent: 'given' }),
-    );
-    const idva = sent.referrals.find((r: { serviceName: string }) => r.serviceName === 'IDVA service');
-    await step('acknowledge', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'acknowledged' }));
-    await step('accept', () => call(base, IDVA, 'POST', `/api/v1/referrals/${idva.id}/transitions`, { to: 'accepted' }));
+    let contactId = '';
+    await runFlow(base, i, {
+      around: async <T>(label: string, fn: () => Promise<T>): Promise<T> => {
+        const result = await step(label, fn);
+        if (label === 'create contact') contactId = (result as { id: string }).id;
+        return result;
+      },
+    });
     // For scale: a read of one contact, and a route that touches no database.
-    await step('(read a contact)', () => call(base, HANDLER, 'GET', `/api/v1/contacts/${contact.id}`));
+    await step('(read a contact)', () => call(base, HANDLER, 'GET', `/api/v1/contacts/${contactId}`));
     await step('(/health/live)', () => fetch(`${base}/health/live`).then((r) => r.text()));
   }
   const ms = (ns: number) => (ns / 1e6).toFixed(2).padStart(8);
   console.log(`\n  ${'step'.padEnd(18)} ${'spoc ms'.padStart(8)} ${'PG ms'.padStart(8)}   (CPU per step, mean of ${FLOWS})`);
-  const flow = { spoc: 0, db: 0 };
+  const whole = { spoc: 0, db: 0 };
   for (const [label, sum] of used) {
     console.log(`  ${label.padEnd(18)} ${ms(sum.spoc / sum.n)} ${ms(sum.db / sum.n)}`);
-    if (!label.startsWith('(')) [flow.spoc, flow.db] = [flow.spoc + sum.spoc / sum.n, flow.db + sum.db / sum.n];
+    if (!label.startsWith('(')) [whole.spoc, whole.db] = [whole.spoc + sum.spoc / sum.n, whole.db + sum.db / sum.n];
   }
-  console.log(`  ${'whole flow'.padEnd(18)} ${ms(flow.spoc)} ${ms(flow.db)}`);
+  console.log(`  ${'whole flow'.padEnd(18)} ${ms(whole.spoc)} ${ms(whole.db)}`);
   await stop(child);
   if (args.functions) {
     // The statistics collector flushes each backend's counts as it ends.
@@ -114,6 +97,5 @@ try {
   }
   await watcher.end();
 } finally {
-  await admin.query(`drop database if exists ${name} with (force)`);
-  await admin.end();
+  await drop();
 }

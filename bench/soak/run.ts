@@ -23,9 +23,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import pg from 'pg';
 import { FormClient } from '../../test/web/http.js';
-import { BIN, call, flow, HANDLER, IDVA, percentile, seed, startServer, stop, STEPS, type Step } from '../flow/client.js';
+import { benchDatabase, BIN, call, flow, HANDLER, IDVA, percentile, seed, startServer, stop, STEPS, type Step } from '../flow/client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -160,18 +159,11 @@ function p(values: number[], q: number): number {
 }
 
 async function main(): Promise<number> {
-  const name = `spoc_soak_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: args['pg-url'] });
-  await admin.connect();
-  await admin.query(`create database ${name}`);
-  const url = new URL(args['pg-url']!);
-  url.pathname = `/${name}`;
-  const env = { DATABASE_URL: url.toString(), SPOC_DATA_DIR: '' };
+  const { env, drop } = await benchDatabase(args['pg-url']!, 'spoc_soak');
   let child: ChildProcess | null = null;
   const cleanup = async () => {
     if (child) await stop(child);
-    await admin.query(`drop database if exists ${name} with (force)`);
-    await admin.end();
+    await drop();
   };
   process.once('SIGINT', () => void cleanup().finally(() => process.exit(130)));
   try {
