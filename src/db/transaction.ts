@@ -34,7 +34,7 @@ function actingAs(actor: Actor): string {
  */
 function beginAs(actor: Actor | null): string {
   if (!actor) return 'begin';
-  const check = actor.tokenCheck?.pending ? `${tokenCheckStatement({ ...actor, tokenCheck: actor.tokenCheck })}; ` : '';
+  const check = actor.tokenCheck?.pending ? `${tokenCheckStatement(actor, actor.tokenCheck)}; ` : '';
   return `begin; ${check}${actingAs(actor)}`;
 }
 

@@ -60,8 +60,8 @@ export async function authenticate(db: Kysely<DB>, token: string, requestId?: st
 }
 
 /** The statement that asks whether a remembered holder is still current (0026_token_check.sql); inlined, for a simple query. */
-export function tokenCheckStatement(actor: Actor & { tokenCheck: TokenCheck }): string {
-  const values = [actor.tokenCheck.tokenId, actor.userId, actor.organisationId, actor.partnershipId, actor.tokenCheck.roles.join(',')];
+export function tokenCheckStatement(actor: Actor, check: TokenCheck): string {
+  const values = [check.tokenId, actor.userId, actor.organisationId, actor.partnershipId, check.roles.join(',')];
   return `select app_token_current(${values.map((value) => pg.escapeLiteral(value)).join(', ')})`;
 }
 
@@ -82,7 +82,7 @@ export async function settleTokenCheck(db: Kysely<DB>, actor: Actor): Promise<vo
   const check = actor.tokenCheck;
   if (!check?.pending) return;
   try {
-    await sql.raw(tokenCheckStatement({ ...actor, tokenCheck: check })).execute(db);
+    await sql.raw(tokenCheckStatement(actor, check)).execute(db);
   } catch (error) {
     throw isStaleToken(error) ? refuseStaleToken(check) : error;
   }
