@@ -11,13 +11,14 @@
  * on 127.0.0.1:5432 (dropped afterwards) or a temporary PGlite folder.
  */
 import type { ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/connect.js';
-import { BIN, flow as flowOf, percentile, seed, startServer, STEPS, stop, type Step } from './client.js';
+import { ANSWERS, BIN, contactBody, flow as flowOf, percentile, request, seed, startServer, STEPS, stop, type Step } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -106,11 +107,12 @@ function cpuSince(before: Map<number, number>, now: Map<number, number>): number
 /** Runs a phase and says how much CPU spoc's process and the database's backends used per flow. */
 async function withCpu(spocPid: number | undefined, backends: () => Promise<number[]>, phase: () => Promise<RunResult>): Promise<RunResult & { cpu: string }> {
   const spoc = spocPid ? [spocPid] : [];
-  const [spocBefore, dbBefore] = [cpuSeconds(spoc), cpuSeconds(await backends())];
+  const [spocBefore, dbBefore, clientBefore] = [cpuSeconds(spoc), cpuSeconds(await backends()), process.cpuUsage()];
   const result = await phase();
-  const [spocUsed, dbUsed] = [cpuSince(spocBefore, cpuSeconds(spoc)), cpuSince(dbBefore, cpuSeconds(await backends()))];
+  const [spocUsed, dbUsed, clientUsed] = [cpuSince(spocBefore, cpuSeconds(spoc)), cpuSince(dbBefore, cpuSeconds(await backends())), process.cpuUsage(clientBefore)];
   const perFlow = (seconds: number) => `${((seconds * 1000) / Math.max(1, result.flows)).toFixed(1)} ms`;
-  return { ...result, cpu: `CPU per flow: spoc ${perFlow(spocUsed)}${dbUsed > 0 ? `, PostgreSQL backends ${perFlow(dbUsed)}` : ''}` };
+  const client = (clientUsed.user + clientUsed.system) / 1e6;
+  return { ...result, cpu: `CPU per flow: spoc ${perFlow(spocUsed)}${dbUsed > 0 ? `, PostgreSQL backends ${perFlow(dbUsed)}` : ''}, this benchmark's client ${perFlow(client)}` };
 }
 
 function report(label: string, result: RunResult & { cpu?: string }): void {
@@ -130,8 +132,8 @@ function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; 
   return startServer([...nodeArgs, BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, /spoc is running at (\S+)/);
 }
 
-/** Round-trips one flow makes, counted on an in-process app over the same kind of database. */
-async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
+/** Round-trips one flow makes, in all and step by step, counted on an in-process app over the same kind of database. */
+async function roundTripsPerFlow(env: Record<string, string>): Promise<{ perFlow: number; perStep: number[] }> {
   let count = 0;
   const onQuery = (text: string) => {
     count += 1;
@@ -144,29 +146,59 @@ async function roundTripsPerFlow(env: Record<string, string>): Promise<number> {
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   await flow(url, -1);
   count = 0;
-  await flow(url, -2);
+  const perStep: number[] = [];
+  await flowOf(url, -2, {
+    trace: args.trace,
+    around: async (_step, fn) => {
+      const before = count;
+      const result = await fn();
+      perStep.push(count - before);
+      return result;
+    },
+  });
   const perFlow = count;
   await app.close();
   await database.close();
-  return perFlow;
+  return { perFlow, perStep };
 }
 
 /**
- * The ceiling: a bare Fastify route making `trips` sequential round-trips to the same
- * database, in a process of its own (bench/flow/ceiling-server.ts), loaded by the same
- * client as spoc was.
+ * The ceilings, in a process of their own (bench/flow/ceiling-server.ts), loaded by the same
+ * client as spoc was: the issue's — one bare Fastify request making the flow's `perFlow`
+ * sequential round-trips — and, for comparison, the flow's six requests done bare, each
+ * making its step's round-trips in one transaction (the HTTP and transaction overheads
+ * spoc's flow cannot avoid, without its work).
  */
-async function ceiling(env: Record<string, string>, trips: number, concurrency: number): Promise<RunResult> {
-  const { child, url } = await startServer(['--import', 'tsx', path.resolve('bench/flow/ceiling-server.ts')], { ...env, CEILING_TRIPS: String(trips) }, /ceiling at (\S+)/);
-  const once = async () => {
+async function ceilings(
+  env: Record<string, string>,
+  trips: { perFlow: number; perStep: number[] },
+  backends: () => Promise<number[]>,
+): Promise<{ one: RunResult & { cpu: string }; steps: RunResult & { cpu: string } }> {
+  const { child, url } = await startServer(
+    ['--import', 'tsx', path.resolve('bench/flow/ceiling-server.ts')],
+    { ...env, CEILING_TRIPS: String(trips.perFlow), CEILING_STEPS: JSON.stringify(trips.perStep) },
+    /ceiling at (\S+)/,
+  );
+  const one = async () => {
     const start = performance.now();
-    const response = await fetch(`${url}/ceiling`);
-    await response.json();
+    await request(`${url}/ceiling`);
     return { 'create contact': performance.now() - start };
   };
+  const bodies = [contactBody(0), { answers: ANSWERS }, undefined, { referrals: [{ serviceId: randomUUID() }, { serviceId: randomUUID() }], consent: 'given' }, { to: 'acknowledged' }, { to: 'accepted' }];
+  const stepwise = async () => {
+    const times = {} as Record<Step, number>;
+    for (const [i, step] of STEPS.entries()) {
+      const start = performance.now();
+      await request(`${url}/ceiling/step/${i}`, 'POST', bodies[i]);
+      times[step] = performance.now() - start;
+    }
+    return times;
+  };
   try {
-    await load(once, concurrency, null, Number(args.warmup) * 1000); // untimed, as for spoc
-    return await load(once, concurrency, null);
+    await load(one, CONCURRENCY, null, Number(args.warmup) * 1000); // untimed, as for spoc
+    const oneResult = await withCpu(child.pid, backends, () => load(one, CONCURRENCY, null));
+    await load(stepwise, CONCURRENCY, null, Number(args.warmup) * 1000);
+    return { one: oneResult, steps: await withCpu(child.pid, backends, () => load(stepwise, CONCURRENCY, null)) };
   } finally {
     await stop(child);
   }
@@ -200,7 +232,7 @@ async function main(): Promise<void> {
     await seed(env);
     console.log(`bench/flow on ${kind}: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${DURATION_MS / 1000} s per phase, ${CONCURRENCY} handlers`);
     const trips = await roundTripsPerFlow(env);
-    console.log(`round-trips per flow: ${trips}`);
+    console.log(`round-trips per flow: ${trips.perFlow} (by step: ${trips.perStep.join(', ')})`);
     const { child, url } = await startSpoc(env);
     try {
       await flow(url, -3);
@@ -213,8 +245,11 @@ async function main(): Promise<void> {
       await stop(child);
     }
     // The ceiling runs on the same database, with spoc stopped (PGlite allows one process).
-    const top = await ceiling(env, trips, CONCURRENCY);
-    console.log(`\nceiling: a bare Fastify route in its own process making ${trips} round-trips: ${(top.flows / top.seconds).toFixed(1)} flows/s (p50 ${percentile([...top.perStep['create contact']].sort((a, b) => a - b), 50).toFixed(1)} ms)`);
+    const top = await ceilings(env, trips, backends);
+    const p50 = percentile([...top.one.perStep['create contact']].sort((a, b) => a - b), 50);
+    console.log(`\nceiling: a bare Fastify route in its own process making ${trips.perFlow} round-trips: ${(top.one.flows / top.one.seconds).toFixed(1)} flows/s (p50 ${p50.toFixed(1)} ms)`);
+    console.log(`  ${top.one.cpu.replace('spoc', 'its server')}`);
+    report(`for comparison, the flow's ${STEPS.length} requests done bare (each its step's round-trips in one transaction)`, { ...top.steps, cpu: top.steps.cpu.replace('spoc', 'its server') });
   } finally {
     await cleanup();
   }

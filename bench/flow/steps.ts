@@ -45,7 +45,9 @@ const { name, env, admin, drop } = await benchDatabase(args['pg-url']!, 'spoc_st
 try {
   await seed(env);
   if (args.functions) await admin.query(`alter database ${name} set track_functions = 'pl'`);
-  const { child, url: base } = await startServer([BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '600000' }, /spoc is running at (\S+)/);
+  // SPOC_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server (as for bench:flow).
+  const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const { child, url: base } = await startServer([...nodeArgs, BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '600000' }, /spoc is running at (\S+)/);
   const watcher = new pg.Client({ connectionString: env.DATABASE_URL });
   await watcher.connect();
   const backends = async () =>
