@@ -138,10 +138,15 @@ export async function benchDatabase(pgUrl: string, prefix: string): Promise<{ na
   };
 }
 
-/** Loads the demo partnership into the database of `env` (`spoc seed --demo`). */
-export async function seed(env: Record<string, string>): Promise<void> {
+/**
+ * Loads the demo partnership into the database of `env` (`spoc seed --demo`), with `history`
+ * synthetic contacts of the past three years behind it if asked (a live partnership's
+ * tables are not empty: plans and policies meet real row counts).
+ */
+export async function seed(env: Record<string, string>, history = 0): Promise<void> {
+  const extra = history > 0 ? ['--synthetic', String(history), '--seed', '3'] : [];
   await new Promise<void>((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, 'seed', '--demo'], { env: { ...process.env, ...env }, stdio: 'inherit' });
+    const child = spawn(process.execPath, [BIN, 'seed', '--demo', ...extra], { env: { ...process.env, ...env }, stdio: 'inherit' });
     child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`seed exited with ${code}`))));
   });
 }

@@ -29,6 +29,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     rate: { type: 'string', default: '200' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    /** Synthetic contacts of past years loaded before the flows run (`spoc seed --synthetic`); none by default. */
+    history: { type: 'string', default: '0' },
     /** Print each request's SQL while counting round-trips (to see where they go). */
     trace: { type: 'boolean', default: false },
   },
@@ -229,7 +231,7 @@ async function main(): Promise<void> {
     cleanup = async () => fs.rmSync(dir, { recursive: true, force: true });
   }
   try {
-    await seed(env);
+    await seed(env, Number(args.history));
     console.log(`bench/flow on ${kind}: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${DURATION_MS / 1000} s per phase, ${CONCURRENCY} handlers`);
     const trips = await roundTripsPerFlow(env);
     console.log(`round-trips per flow: ${trips.perFlow} (by step: ${trips.perStep.join(', ')})`);

@@ -22,6 +22,8 @@ const { values: args } = parseArgs({
     warmup: { type: 'string', default: '100' },
     functions: { type: 'boolean', default: false },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    /** Synthetic contacts of past years loaded before the flows run (`spoc seed --synthetic`); none by default. */
+    history: { type: 'string', default: '0' },
   },
 });
 const FLOWS = Number(args.flows);
@@ -43,7 +45,7 @@ function cpuNs(pids: number[], threads: boolean): number {
 
 const { name, env, admin, drop } = await benchDatabase(args['pg-url']!, 'spoc_steps');
 try {
-  await seed(env);
+  await seed(env, Number(args.history));
   if (args.functions) await admin.query(`alter database ${name} set track_functions = 'pl'`);
   // SPOC_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server (as for bench:flow).
   const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
