@@ -37,12 +37,21 @@ export interface CaseworkerLoad {
   over: boolean;
 }
 
+/**
+ * A case `k` held at any time in the last 12 months: open, or closed within them. Written so
+ * that the `cases_caseload` index (0028_caseload_window.sql) reads just those cases under row
+ * security: the cut-off is an init-plan, not `now() - interval` in the condition itself, which
+ * is not leakproof and so could only filter rows after the policies had seen every case the
+ * organisation ever held.
+ */
+const HELD_IN_LAST_12_MONTHS = sql`(k.closed_at is null or k.closed_at >= (select now() - interval '12 months'))`;
+
 /** Each caseworker of an organisation with cases in the last 12 months, and how many people they supported. */
 export async function caseworkerLoads(tx: Tx, organisationId: string, safe: SafeCaseload): Promise<CaseworkerLoad[]> {
   const { rows } = await sql<{ user_id: string; name: string; people: string }>`
     select u.id as user_id, u.name, count(distinct k.person_id) as people
       from cases k join users u on u.id = k.caseworker_id
-     where k.organisation_id = ${organisationId} and (k.closed_at is null or k.closed_at >= now() - interval '12 months')
+     where k.organisation_id = ${organisationId} and k.caseworker_id is not null and ${HELD_IN_LAST_12_MONTHS}
      group by u.id, u.name
      order by count(distinct k.person_id) desc, u.name`.execute(tx);
   return rows.map((r) => ({ userId: r.user_id, name: r.name, people: Number(r.people), over: Number(r.people) > safe.high }));
@@ -66,14 +75,16 @@ export async function serviceLoads(tx: Tx, partnershipId: string, organisationId
   // Every organisation's cases are counted, whoever asks: only counts come back (0021_row_security.sql).
   // From the partnership, so its settings come back even when it has no such service.
   const { rows } = await forPurpose(tx, 'caseload', () => sql<{ settings: unknown; service_id: string | null; service_name: string; organisation_id: string; caseworkers: string; people: string }>`
-    select p.settings, s.id as service_id, s.name as service_name, s.organisation_id,
-           (select count(distinct k.caseworker_id) from cases k where k.organisation_id = s.organisation_id and k.caseworker_id is not null
-              and (k.closed_at is null or k.closed_at >= now() - interval '12 months')) as caseworkers,
-           (select count(*) from (select k.caseworker_id, k.person_id from cases k where k.organisation_id = s.organisation_id and k.caseworker_id is not null
-              and (k.closed_at is null or k.closed_at >= now() - interval '12 months') group by 1, 2) x) as people
+    select p.settings, s.id as service_id, s.name as service_name, s.organisation_id, held.caseworkers, held.people
       from partnerships p
       left join services s on s.partnership_id = p.id and s.kind in (${sql.join(CASELOAD_KINDS)}) and s.status = 'active'
        ${organisationId ? sql`and s.organisation_id = ${organisationId}` : sql``}
+      left join lateral (
+        -- each caseworker and person of the service's cases held in the last 12 months, once: one read of them
+        select count(distinct pairs.caseworker_id) as caseworkers, count(*) as people
+          from (select k.caseworker_id, k.person_id from cases k
+                 where k.organisation_id = s.organisation_id and k.caseworker_id is not null and ${HELD_IN_LAST_12_MONTHS}
+                 group by 1, 2) pairs) held on true
      where p.id = ${partnershipId}
      order by s.name`.execute(tx));
   const safe = safeCaseloadIn(rows[0]?.settings);
