@@ -382,12 +382,14 @@ describe('CSV', () => {
 describe('safe caseloads', () => {
   it("an IDVA service over its safe caseload says so in pathway proposals (the partnership's setting, people per caseworker in 12 months)", async () => {
     await sql`update partnerships set settings = settings || '{"safeCaseload": {"low": 1, "high": 1}}'::jsonb where id = ${p.id}`.execute(t.database.db);
-    const recently = new Date(Date.now() - 30 * 86_400_000).toISOString();
-    for (const personId of [await person(), await person()]) {
+    const daysAgo = (days: number) => new Date(Date.now() - days * 86_400_000).toISOString();
+    // Held in the last 12 months: two closed a month ago and one still open; one closed 13 months ago is not.
+    for (const [personId, closedAt] of [[await person(), daysAgo(30)], [await person(), daysAgo(30)], [await person(), null], [await person(), daysAgo(400)]] as const) {
       const id = randomUUID();
+      const closed = closedAt ? { state: 'closed', closed_at: closedAt, closed_by: p.users.handler.id, closure_reason: 'support_completed' } : { state: 'open' };
       await t.database.db
         .insertInto('cases')
-        .values({ id, partnership_id: p.id, organisation_id: p.orgs.providerA, person_id: personId, reference: `CASE-${id.slice(0, 8)}`, state: 'closed', caseworker_id: p.users.caseworkerA.id, opened_by: p.users.handler.id, opened_at: recently, closed_at: recently, closed_by: p.users.handler.id, closure_reason: 'support_completed' } as never)
+        .values({ id, partnership_id: p.id, organisation_id: p.orgs.providerA, person_id: personId, reference: `CASE-${id.slice(0, 8)}`, caseworker_id: p.users.caseworkerA.id, opened_by: p.users.handler.id, opened_at: daysAgo(500), ...closed } as never)
         .execute();
     }
     const created = await as('handler').post('/api/v1/contacts', { channel: 'phone', callerType: 'victim', immediateDanger: 'no', person: { postcode: 'XB2 1AA', dateOfBirth: '1990-01-01', gender: 'female' } });
@@ -397,7 +399,7 @@ describe('safe caseloads', () => {
     const pathways = await as('handler').get(`/api/v1/contacts/${created.body.id}/pathways`);
     expect(pathways.status).toBe(200);
     const idva = pathways.body.proposals.find((x: { serviceName: string }) => x.serviceName === 'IDVA service');
-    expect(idva.caseload).toEqual({ perCaseworker: 2, caseworkers: 1, safeLow: 1, safeHigh: 1, over: true });
+    expect(idva.caseload).toEqual({ perCaseworker: 3, caseworkers: 1, safeLow: 1, safeHigh: 1, over: true });
     // Other kinds of service carry no caseload.
     expect(pathways.body.proposals.filter((x: { caseload?: unknown }) => x.caseload).map((x: { kind: string }) => x.kind)).toEqual(['idva']);
   });
