@@ -165,6 +165,24 @@ export function startServer(args: string[], env: Record<string, string>, ready: 
   });
 }
 
+/**
+ * Starts `spoc serve` on the database of `env`, on a free port and logging warnings only,
+ * with `nodeArgs` before it; SPOC_BENCH_NODE_ARGS adds Node's own (e.g. "--cpu-prof
+ * --cpu-prof-dir=/tmp/prof" profiles the server).
+ */
+export function serveSpoc(
+  env: Record<string, string>,
+  options: { nodeArgs?: string[]; env?: Record<string, string>; stderr?: 'inherit' | 'pipe' } = {},
+): Promise<{ child: ChildProcess; url: string }> {
+  const profiling = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  return startServer(
+    [...profiling, ...(options.nodeArgs ?? []), BIN, 'serve'],
+    { ...env, PORT: '0', LOG_LEVEL: 'warn', ...options.env },
+    /spoc is running at (\S+)/,
+    options.stderr,
+  );
+}
+
 export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.on('exit', resolve));

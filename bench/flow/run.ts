@@ -10,7 +10,6 @@
  * It starts spoc (`spoc serve`) on a fresh database of its own: a new PostgreSQL database
  * on 127.0.0.1:5432 (dropped afterwards) or a temporary PGlite folder.
  */
-import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -18,7 +17,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { openDatabase } from '../../src/db/connect.js';
-import { ANSWERS, BIN, contactBody, flow as flowOf, percentile, request, seed, startServer, STEPS, stop, type Step } from './client.js';
+import { ANSWERS, contactBody, flow as flowOf, percentile, request, seed, serveSpoc, startServer, STEPS, stop, type Step } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -128,12 +127,6 @@ function report(label: string, result: RunResult & { cpu?: string }): void {
   }
 }
 
-function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  // SPOC_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server.
-  const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  return startServer([...nodeArgs, BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '60000' }, /spoc is running at (\S+)/);
-}
-
 /** Round-trips one flow makes, in all and step by step, counted on an in-process app over the same kind of database. */
 async function roundTripsPerFlow(env: Record<string, string>): Promise<{ perFlow: number; perStep: number[] }> {
   let count = 0;
@@ -235,7 +228,7 @@ async function main(): Promise<void> {
     console.log(`bench/flow on ${kind}: ${os.cpus().length} cores, ${os.cpus()[0]?.model ?? 'unknown CPU'}, Node ${process.version}, ${DURATION_MS / 1000} s per phase, ${CONCURRENCY} handlers`);
     const trips = await roundTripsPerFlow(env);
     console.log(`round-trips per flow: ${trips.perFlow} (by step: ${trips.perStep.join(', ')})`);
-    const { child, url } = await startSpoc(env);
+    const { child, url } = await serveSpoc(env, { env: { SPOC_JOB_INTERVAL_MS: '60000' } });
     try {
       await flow(url, -3);
       // Each of spoc's connections plans its statements on first use (custom plans for the

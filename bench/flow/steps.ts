@@ -14,7 +14,7 @@
 import fs from 'node:fs';
 import { parseArgs } from 'node:util';
 import pg from 'pg';
-import { benchDatabase, BIN, call, flow as runFlow, HANDLER, seed, startServer, stop } from './client.js';
+import { benchDatabase, call, flow as runFlow, HANDLER, seed, serveSpoc, stop } from './client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -47,9 +47,7 @@ const { name, env, admin, drop } = await benchDatabase(args['pg-url']!, 'spoc_st
 try {
   await seed(env, Number(args.history));
   if (args.functions) await admin.query(`alter database ${name} set track_functions = 'pl'`);
-  // SPOC_BENCH_NODE_ARGS, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof", profiles the server (as for bench:flow).
-  const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const { child, url: base } = await startServer([...nodeArgs, BIN, 'serve'], { ...env, PORT: '0', LOG_LEVEL: 'warn', SPOC_JOB_INTERVAL_MS: '600000' }, /spoc is running at (\S+)/);
+  const { child, url: base } = await serveSpoc(env, { env: { SPOC_JOB_INTERVAL_MS: '600000' } });
   const watcher = new pg.Client({ connectionString: env.DATABASE_URL });
   await watcher.connect();
   const backends = async () =>

@@ -24,7 +24,7 @@ import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { FormClient } from '../../test/web/http.js';
-import { benchDatabase, BIN, call, flow, HANDLER, IDVA, percentile, seed, startServer, stop, STEPS, type Step } from '../flow/client.js';
+import { benchDatabase, call, flow, HANDLER, IDVA, percentile, seed, serveSpoc, stop, STEPS, type Step } from '../flow/client.js';
 
 const { values: args } = parseArgs({
   options: {
@@ -126,13 +126,7 @@ function rssOf(pid: number): number {
 /** spoc with the memory probe: each probe line is one sample, with RSS read from /proc at that moment. */
 async function startSpoc(env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
   const probe = pathToFileURL(path.resolve('bench/soak/memory-probe.mjs')).href;
-  const nodeArgs = (process.env.SPOC_BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const started = await startServer(
-    [...nodeArgs, '--import', probe, BIN, 'serve'],
-    { ...env, PORT: '0', LOG_LEVEL: 'warn', SOAK_SAMPLE_MS: String(SAMPLE_SECONDS * 1000) },
-    /spoc is running at (\S+)/,
-    'pipe',
-  );
+  const started = await serveSpoc(env, { nodeArgs: ['--import', probe], env: { SOAK_SAMPLE_MS: String(SAMPLE_SECONDS * 1000) }, stderr: 'pipe' });
   let pending = '';
   started.child.stderr!.on('data', (chunk) => {
     pending += String(chunk);
