@@ -144,6 +144,7 @@ export async function benchDatabase(pgUrl: string, prefix: string): Promise<{ na
  * tables are not empty: plans and policies meet real row counts).
  */
 export async function seed(env: Record<string, string>, history = 0): Promise<void> {
+  if (!Number.isInteger(history) || history < 0) throw new Error('--history must be a whole number of contacts, 0 or more');
   const extra = history > 0 ? ['--synthetic', String(history), '--seed', '3'] : [];
   await new Promise<void>((resolve, reject) => {
     const child = spawn(process.execPath, [BIN, 'seed', '--demo', ...extra], { env: { ...process.env, ...env }, stdio: 'inherit' });
